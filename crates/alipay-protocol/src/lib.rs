@@ -1,0 +1,27 @@
+//! Sans-IO implementation of the Alipay OpenAPI `gateway.do` protocol: keys, request
+//! signing, the request envelope and response verification.
+//!
+//! Nothing here touches the network or reads a clock: the caller hands in the time and
+//! gets back what to send. See the crate README for an overview.
+#![doc = include_str!("../README.md")]
+
+pub mod charset;
+pub mod crypto;
+pub mod envelope;
+pub mod gateway;
+pub mod keys;
+pub mod model;
+pub mod response;
+pub mod time;
+
+pub use charset::Charset;
+pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
+pub use envelope::{Call, CommonParams, SignedRequest, sign_content};
+pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
+pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
+pub use model::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
+pub use response::{
+    Checked, Node, Outcome, ResponseError, UnsignedError, VerifiedResponse, VerifyOptions,
+    verify_response,
+};
+pub use time::Timestamp;

@@ -1,0 +1,258 @@
+//! What a typed API method looks like to the protocol layer.
+//!
+//! Generated request types (see `alipay-codegen`) implement [`ApiMethod`]; the transport
+//! and the sandbox only ever talk to this trait, so a new method needs no edit here.
+//! The validation vocabulary ([`ValidationError`], [`LengthUnit`]) and the masking
+//! helpers live here too because generated code, the client and the sandbox all share
+//! them at run time.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+/// How a method is invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallStyle {
+    /// A server-to-server `POST` to `gateway.do` whose signed JSON answer is verified.
+    ServerCall,
+    /// The signed request is turned into a URL or form that a user's browser is sent to
+    /// (for example `zhima.customer.certification.certify`); there is no JSON answer.
+    PageRedirect,
+}
+
+/// A typed Alipay OpenAPI method: the request value and everything needed to send it.
+///
+/// Implemented by generated request types. `to_biz_content` must validate first, so
+/// a value that fails [`ApiMethod::validate`] can never reach the wire.
+pub trait ApiMethod {
+    /// The gateway method name, e.g. `zhima.customer.certification.material.certify`.
+    const METHOD: &'static str;
+    /// Whether the method is a server call or a page redirect.
+    const CALL_STYLE: CallStyle;
+    /// The typed body of the `<method>_response` node.
+    type Response: DeserializeOwned;
+
+    /// Checks every field rule (required, length, pattern, nested objects).
+    fn validate(&self) -> Result<(), ValidationError>;
+
+    /// The `biz_content` JSON text, validated. Nested objects that the gateway takes as
+    /// JSON strings are encoded exactly once.
+    fn to_biz_content(&self) -> Result<String, ValidationError>;
+
+    /// The top-level key of the response node: the method with `.` replaced by `_`,
+    /// followed by `_response`.
+    fn response_key() -> String {
+        response_key(Self::METHOD)
+    }
+}
+
+/// `<method with '.' replaced by '_'>_response`.
+pub fn response_key(method: &str) -> String {
+    let mut key = method.replace('.', "_");
+    key.push_str("_response");
+    key
+}
+
+/// The unit a maximum length is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum LengthUnit {
+    /// UTF-16 code units, as `String.length()` counts in the gateway's Java code. A
+    /// character outside the Basic Multilingual Plane counts as two.
+    #[default]
+    Utf16,
+    /// Unicode scalar values.
+    Chars,
+    /// UTF-8 bytes.
+    Bytes,
+}
+
+impl LengthUnit {
+    /// The length of `s` in this unit.
+    pub fn count(self, s: &str) -> usize {
+        match self {
+            LengthUnit::Utf16 => s.encode_utf16().count(),
+            LengthUnit::Chars => s.chars().count(),
+            LengthUnit::Bytes => s.len(),
+        }
+    }
+
+    /// The unit's name as used in error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            LengthUnit::Utf16 => "UTF-16 code units",
+            LengthUnit::Chars => "characters",
+            LengthUnit::Bytes => "UTF-8 bytes",
+        }
+    }
+}
+
+/// Why a request value is not valid. Never carries the value itself (it may be
+/// personal data), only its field path and measurable facts such as its length.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A required field was not set (or set to an empty string, which the gateway
+    /// treats as absent).
+    #[error("field `{field}` is required but was not set")]
+    Missing {
+        /// Dotted path of the field, e.g. `identity_param.cert_no`.
+        field: String,
+    },
+    /// A value is longer than the documented maximum.
+    #[error("field `{field}` is too long: {actual} {unit} exceeds the maximum of {limit}", unit = unit.name())]
+    TooLong {
+        /// Dotted path of the field.
+        field: String,
+        /// The documented maximum.
+        limit: usize,
+        /// The value's length.
+        actual: usize,
+        /// The unit both numbers are counted in.
+        unit: LengthUnit,
+    },
+    /// A value does not match the documented pattern.
+    #[error("field `{field}` does not match its pattern: {rule}")]
+    Pattern {
+        /// Dotted path of the field.
+        field: String,
+        /// The rule in words, e.g. `only ASCII letters, digits and '_'`.
+        rule: String,
+    },
+    /// A value is not one of the values the field allows and the field is closed.
+    #[error("field `{field}` is invalid: {reason}")]
+    Invalid {
+        /// Dotted path of the field.
+        field: String,
+        /// What is wrong, without the value.
+        reason: String,
+    },
+    /// A nested object could not be serialized to the JSON string the gateway expects.
+    #[error("field `{field}` could not be serialized to JSON: {reason}")]
+    Serialize {
+        /// Dotted path of the field.
+        field: String,
+        /// The serializer's complaint (never includes values).
+        reason: String,
+    },
+}
+
+impl ValidationError {
+    /// The dotted path of the offending field.
+    pub fn field(&self) -> &str {
+        match self {
+            ValidationError::Missing { field }
+            | ValidationError::TooLong { field, .. }
+            | ValidationError::Pattern { field, .. }
+            | ValidationError::Invalid { field, .. }
+            | ValidationError::Serialize { field, .. } => field,
+        }
+    }
+}
+
+/// Checks `value` against a maximum length, naming `field` on failure.
+pub fn check_max_len(
+    field: &str,
+    value: &str,
+    limit: usize,
+    unit: LengthUnit,
+) -> Result<(), ValidationError> {
+    let actual = unit.count(value);
+    if actual > limit {
+        return Err(ValidationError::TooLong {
+            field: field.to_owned(),
+            limit,
+            actual,
+            unit,
+        });
+    }
+    Ok(())
+}
+
+/// How a sensitive value is shown in `Debug` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mask {
+    /// Keep the first 4 and last 4 characters (`2601**********5964`); shorter values
+    /// are fully starred.
+    IdNumber,
+    /// Keep the first character (`收*`).
+    Name,
+    /// Show only the length (`<redacted 1234 chars>`), for photos and other blobs.
+    Length,
+    /// Hide everything (`<redacted>`), for tokens and free text.
+    Full,
+}
+
+/// A `Debug`/`Display` wrapper that prints a sensitive string masked.
+pub struct Masked<'a>(pub &'a str, pub Mask);
+
+impl fmt::Debug for Masked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl fmt::Display for Masked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Masked(value, mask) = *self;
+        let chars: Vec<char> = value.chars().collect();
+        match mask {
+            Mask::IdNumber if chars.len() > 8 => {
+                let head: String = chars[..4].iter().collect();
+                let tail: String = chars[chars.len() - 4..].iter().collect();
+                write!(f, "{head}{}{tail}", "*".repeat(chars.len() - 8))
+            }
+            Mask::IdNumber => f.write_str(&"*".repeat(chars.len())),
+            Mask::Name => match chars.first() {
+                Some(first) => write!(f, "{first}{}", "*".repeat(chars.len() - 1)),
+                None => Ok(()),
+            },
+            Mask::Length => write!(f, "<redacted {} chars>", chars.len()),
+            Mask::Full => f.write_str("<redacted>"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_counts_non_bmp_as_two() {
+        assert_eq!(LengthUnit::Utf16.count("a😀"), 3);
+        assert_eq!(LengthUnit::Chars.count("a😀"), 2);
+        assert_eq!(LengthUnit::Bytes.count("a😀"), 5);
+    }
+
+    #[test]
+    fn check_max_len_at_the_limit() {
+        assert!(check_max_len("f", "abc", 3, LengthUnit::Utf16).is_ok());
+        let err = check_max_len("f", "abcd", 3, LengthUnit::Utf16).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field `f` is too long: 4 UTF-16 code units exceeds the maximum of 3"
+        );
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(
+            Masked("260104197909275964", Mask::IdNumber).to_string(),
+            "2601**********5964"
+        );
+        assert_eq!(Masked("收委", Mask::Name).to_string(), "收*");
+        assert_eq!(Masked("abcd", Mask::Length).to_string(), "<redacted 4 chars>");
+        assert_eq!(Masked("secret", Mask::Full).to_string(), "<redacted>");
+        assert_eq!(Masked("1234", Mask::IdNumber).to_string(), "****");
+    }
+
+    #[test]
+    fn response_key_replaces_dots() {
+        assert_eq!(
+            response_key("zhima.customer.certification.material.certify"),
+            "zhima_customer_certification_material_certify_response"
+        );
+    }
+}

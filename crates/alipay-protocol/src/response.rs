@@ -1,0 +1,379 @@
+//! Response extraction and verification (protocol.md §4.3).
+//!
+//! The signature covers exactly the bytes of the response node's value as transmitted.
+//! The body is parsed with a real JSON parser; `serde_json::value::RawValue` hands back
+//! the exact text of each top-level value, so nothing is found by searching or index
+//! arithmetic, keys or `"sign"` inside strings cannot confuse it, and nothing is ever
+//! re-serialized. Unverified data is never returned as verified: an unsigned
+//! `error_response` comes back as a distinct [`Checked::UnsignedError`].
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::charset::Charset;
+use crate::crypto::{SignType, Verifier};
+use crate::gateway::GatewayStatus;
+use crate::model::response_key;
+
+/// The outcome vocabulary of the test vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The signature verifies over the raw node text.
+    Verified,
+    /// The signature verifies only after replacing `\/` with `/` (Java SDK behaviour).
+    VerifiedWithSlashFallback,
+    /// A signature is present and does not verify.
+    SignatureInvalid,
+    /// An `error_response` (or a node with a `sub_code`) without a signature: an API
+    /// error that could not be verified.
+    UnsignedErrorResponse,
+    /// The body is not a well-formed response (bad JSON, truncated, duplicate keys,
+    /// no response node).
+    RejectMalformed,
+    /// A success node without a signature.
+    RejectUnsignedSuccess,
+}
+
+impl Outcome {
+    /// The snake_case name used in vectors and CLI output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Verified => "verified",
+            Outcome::VerifiedWithSlashFallback => "verified_with_slash_fallback",
+            Outcome::SignatureInvalid => "signature_invalid",
+            Outcome::UnsignedErrorResponse => "unsigned_error_response",
+            Outcome::RejectMalformed => "reject_malformed",
+            Outcome::RejectUnsignedSuccess => "reject_unsigned_success",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which node of the body was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// `<method>_response`, holding the key.
+    Method(String),
+    /// `error_response`.
+    Error,
+}
+
+impl Node {
+    /// The JSON key.
+    pub fn key(&self) -> &str {
+        match self {
+            Node::Method(k) => k,
+            Node::Error => "error_response",
+        }
+    }
+}
+
+/// What to verify a body against.
+#[derive(Clone, Copy)]
+pub struct VerifyOptions<'a> {
+    /// The method that was called (selects `<method>_response`).
+    pub method: &'a str,
+    /// The configured sign type.
+    pub sign_type: SignType,
+    /// The request charset, which is also the response charset.
+    pub charset: Charset,
+    /// The Alipay public key (or another verifier).
+    pub verifier: &'a dyn Verifier,
+}
+
+/// A response whose signature verified.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifiedResponse {
+    node: Node,
+    raw: String,
+    outcome: Outcome,
+    status: Option<GatewayStatus>,
+    alipay_cert_sn: Option<String>,
+}
+
+impl fmt::Debug for VerifiedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedResponse")
+            .field("node", &self.node)
+            .field("outcome", &self.outcome)
+            .field("status", &self.status)
+            .field("bytes", &self.raw.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedResponse {
+    /// The node the signature covered.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// `Verified` or `VerifiedWithSlashFallback`.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// The exact node text that was verified: a JSON object, or for an AES-encrypted
+    /// response the JSON string token (with quotes) holding the ciphertext.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// Whether the node is a JSON string (AES ciphertext) rather than an object.
+    pub fn is_encrypted(&self) -> bool {
+        self.raw.starts_with('"')
+    }
+
+    /// `code`/`msg`/`sub_code`/`sub_msg`, when the node is a plain object.
+    pub fn status(&self) -> Option<&GatewayStatus> {
+        self.status.as_ref()
+    }
+
+    /// The top-level `alipay_cert_sn` (certificate mode), not covered by the signature.
+    pub fn alipay_cert_sn(&self) -> Option<&str> {
+        self.alipay_cert_sn.as_deref()
+    }
+
+    /// Deserializes the verified node into `T`.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.raw)
+    }
+}
+
+/// An API error that came without a signature (typically a gateway-level
+/// `error_response`). Its content is *unverified*: show it, never trust it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsignedError {
+    /// The node.
+    pub node: Node,
+    /// The unverified result fields.
+    pub status: GatewayStatus,
+    /// The unverified node text.
+    pub raw: String,
+}
+
+/// A body that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// The signature verified.
+    Verified(VerifiedResponse),
+    /// An unsigned API error; nothing was verified.
+    UnsignedError(UnsignedError),
+}
+
+impl Checked {
+    /// The outcome name.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Checked::Verified(v) => v.outcome,
+            Checked::UnsignedError(_) => Outcome::UnsignedErrorResponse,
+        }
+    }
+}
+
+/// Why a response body was rejected.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The body is not a well-formed gateway response.
+    #[error("malformed response: {reason}")]
+    Malformed {
+        /// What is wrong (never quotes field values).
+        reason: String,
+    },
+    /// The signature does not verify.
+    #[error(
+        "response signature does not verify over `{}` ({} bytes, {sign_type}, Alipay key {key_hint}); check that \
+         the configured Alipay public key is the 支付宝公钥 of this app and that sign_type matches the app's setting",
+        node.key(), signed_span.len()
+    )]
+    SignatureInvalid {
+        /// The node whose text was checked.
+        node: Node,
+        /// The exact text checked (may hold business data; not part of `Display`).
+        signed_span: String,
+        /// The sign type used.
+        sign_type: SignType,
+        /// A hint naming the key (fingerprint) or `unknown`.
+        key_hint: String,
+    },
+    /// A success (no `sub_code`) without a signature.
+    #[error(
+        "the `{}` node has no signature and is not an error: refusing unsigned data",
+        node.key()
+    )]
+    UnsignedSuccess {
+        /// The node.
+        node: Node,
+    },
+}
+
+impl fmt::Debug for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl ResponseError {
+    /// The outcome name.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            ResponseError::Malformed { .. } => Outcome::RejectMalformed,
+            ResponseError::SignatureInvalid { .. } => Outcome::SignatureInvalid,
+            ResponseError::UnsignedSuccess { .. } => Outcome::RejectUnsignedSuccess,
+        }
+    }
+}
+
+fn malformed(reason: impl Into<String>) -> ResponseError {
+    ResponseError::Malformed {
+        reason: reason.into(),
+    }
+}
+
+/// The top-level members in order, duplicates kept so they can be rejected.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    out.push((key, value));
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Verifies a raw response body (the exact bytes received).
+pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked, ResponseError> {
+    let text = opts.charset.decode(body).map_err(|e| malformed(e.to_string()))?;
+    // For GBK the signature covers the original bytes of the node. Decoding then
+    // re-encoding is exact for every byte sequence that round-trips; require that the
+    // whole body does, so re-encoding the node text yields exactly its original bytes.
+    if opts.charset != Charset::Utf8 {
+        let again = opts
+            .charset
+            .encode(&text)
+            .map_err(|_| malformed("the body does not round-trip through its charset"))?;
+        if again.as_ref() != body {
+            return Err(malformed("the body does not round-trip through its charset"));
+        }
+    }
+    let members: Members<'_> = serde_json::from_str(&text).map_err(|e| {
+        malformed(if e.is_eof() {
+            format!("the body is truncated ({e})")
+        } else {
+            format!("the body is not a JSON object ({e})")
+        })
+    })?;
+    let members = members.0;
+    for (i, (key, _)) in members.iter().enumerate() {
+        if members[..i].iter().any(|(k, _)| k == key) {
+            return Err(malformed(format!(
+                "top-level key `{key}` appears more than once; refusing an ambiguous body"
+            )));
+        }
+    }
+    let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    let method_key = response_key(opts.method);
+    let (node, raw) = match (get(&method_key), get("error_response")) {
+        (Some(raw), _) => (Node::Method(method_key), raw),
+        (None, Some(raw)) => (Node::Error, raw),
+        (None, None) => {
+            return Err(malformed(format!(
+                "neither `{method_key}` nor `error_response` is present"
+            )));
+        }
+    };
+    let sign = string_member(get("sign"), "sign")?;
+    let alipay_cert_sn = string_member(get("alipay_cert_sn"), "alipay_cert_sn")?;
+    let span = raw.get();
+    let status = match span.as_bytes().first() {
+        Some(b'{') => Some(
+            serde_json::from_str::<GatewayStatus>(span)
+                .map_err(|e| malformed(format!("`{}` has invalid result fields ({e})", node.key())))?,
+        ),
+        Some(b'"') => None,
+        _ => {
+            return Err(malformed(format!(
+                "`{}` is neither an object nor an encrypted string",
+                node.key()
+            )));
+        }
+    };
+    let Some(sign) = sign.filter(|s| !s.is_empty()) else {
+        let is_error = node == Node::Error
+            || status
+                .as_ref()
+                .and_then(|s| s.sub_code.as_deref())
+                .is_some_and(|s| !s.is_empty());
+        return match (is_error, status) {
+            (true, Some(status)) => Ok(Checked::UnsignedError(UnsignedError {
+                node,
+                status,
+                raw: span.to_owned(),
+            })),
+            _ => Err(ResponseError::UnsignedSuccess { node }),
+        };
+    };
+    let signature = STANDARD
+        .decode(sign.as_bytes())
+        .map_err(|_| malformed("`sign` is not valid base64"))?;
+    let verify = |candidate: &str| -> Result<bool, ResponseError> {
+        let bytes = opts
+            .charset
+            .encode(candidate)
+            .map_err(|_| malformed("the response node cannot be encoded in its charset"))?;
+        Ok(opts.verifier.verify(opts.sign_type, &bytes, &signature))
+    };
+    let outcome = if verify(span)? {
+        Outcome::Verified
+    } else if span.contains("\\/") && verify(&span.replace("\\/", "/"))? {
+        Outcome::VerifiedWithSlashFallback
+    } else {
+        return Err(ResponseError::SignatureInvalid {
+            node,
+            signed_span: span.to_owned(),
+            sign_type: opts.sign_type,
+            key_hint: opts
+                .verifier
+                .key_fingerprint()
+                .unwrap_or_else(|| "of a custom verifier".into()),
+        });
+    };
+    Ok(Checked::Verified(VerifiedResponse {
+        node,
+        raw: span.to_owned(),
+        outcome,
+        status,
+        alipay_cert_sn,
+    }))
+}
+
+fn string_member(raw: Option<&RawValue>, name: &str) -> Result<Option<String>, ResponseError> {
+    raw.map(|r| {
+        serde_json::from_str::<String>(r.get())
+            .map_err(|_| malformed(format!("`{name}` is not a JSON string")))
+    })
+    .transpose()
+}
