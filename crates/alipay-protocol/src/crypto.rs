@@ -138,8 +138,13 @@ impl Signer for AppPrivateKey {
             (SignType::Rsa2, Some(pair)) => {
                 let mut sig = vec![0; pair.public_modulus_len()];
                 let rng = aws_lc_rs::rand::SystemRandom::new();
-                pair.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, message, &mut sig)
-                    .map_err(|_| SignError::Backend("aws-lc-rs RSA signing failed".into()))?;
+                pair.sign(
+                    &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    message,
+                    &mut sig,
+                )
+                .map_err(|_| SignError::Backend("aws-lc-rs RSA signing failed".into()))?;
                 Ok(sig)
             }
             (SignType::Rsa2, None) => Err(SignError::KeyTooSmall {

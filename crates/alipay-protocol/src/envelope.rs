@@ -75,10 +75,12 @@ pub fn sign_base64(
     charset: Charset,
     content: &str,
 ) -> Result<String, SignError> {
-    let bytes = charset.encode(content).map_err(|e| SignError::Unencodable {
-        param: "sign content".into(),
-        charset: e.charset,
-    })?;
+    let bytes = charset
+        .encode(content)
+        .map_err(|e| SignError::Unencodable {
+            param: "sign content".into(),
+            charset: e.charset,
+        })?;
     Ok(STANDARD.encode(signer.sign(sign_type, &bytes)?))
 }
 
@@ -111,10 +113,16 @@ impl fmt::Debug for CommonParams {
             .field("app_id", &self.app_id)
             .field("sign_type", &self.sign_type)
             .field("charset", &self.charset)
-            .field("app_auth_token", &self.app_auth_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "app_auth_token",
+                &self.app_auth_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("notify_url", &self.notify_url)
             .field("return_url", &self.return_url)
-            .field("extra", &self.extra.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "extra",
+                &self.extra.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

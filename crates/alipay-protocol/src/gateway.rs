@@ -182,7 +182,10 @@ impl fmt::Display for SignContentDiff {
             parts.push(format!("signed only by us: {}", self.only_ours.join(", ")));
         }
         if !self.only_gateway.is_empty() {
-            parts.push(format!("signed only by the gateway: {}", self.only_gateway.join(", ")));
+            parts.push(format!(
+                "signed only by the gateway: {}",
+                self.only_gateway.join(", ")
+            ));
         }
         if !self.different.is_empty() {
             parts.push(format!("different values: {}", self.different.join(", ")));
@@ -194,9 +197,9 @@ impl fmt::Display for SignContentDiff {
 fn split_pairs(content: &str) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for piece in content.split('&') {
-        let starts_pair = piece
-            .split_once('=')
-            .is_some_and(|(k, _)| !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+        let starts_pair = piece.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        });
         match (starts_pair, pairs.last_mut()) {
             (false, Some(last)) => {
                 last.1.push('&');
@@ -239,9 +242,15 @@ mod tests {
     #[test]
     fn classes() {
         assert_eq!(status("10000", None).class(), CodeClass::Success);
-        assert_eq!(status("20001", None).class(), CodeClass::InsufficientTokenPermissions);
+        assert_eq!(
+            status("20001", None).class(),
+            CodeClass::InsufficientTokenPermissions
+        );
         assert_eq!(status("40001", None).class(), CodeClass::MissingArguments);
-        assert_eq!(status("40006", None).class(), CodeClass::InsufficientPermissions);
+        assert_eq!(
+            status("40006", None).class(),
+            CodeClass::InsufficientPermissions
+        );
         assert_eq!(status("99999", None).class(), CodeClass::Unknown);
     }
 

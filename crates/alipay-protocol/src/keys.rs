@@ -359,8 +359,8 @@ enum Kind {
 /// Works out what a DER blob is by trying each structure; the order matters only for
 /// structures that could both parse, which these cannot.
 fn classify(der: &[u8]) -> Option<Kind> {
-    use rsa::pkcs8::spki::SubjectPublicKeyInfoRef;
     use rsa::pkcs8::PrivateKeyInfoRef;
+    use rsa::pkcs8::spki::SubjectPublicKeyInfoRef;
     let rsa_oid = rsa::pkcs1::ALGORITHM_OID;
     if let Ok(info) = PrivateKeyInfoRef::from_der(der) {
         return Some(if info.algorithm.oid == rsa_oid {
@@ -448,7 +448,10 @@ impl Der {
                 }
             }
             Some(label) => malformed(role, format!("PEM block `{label}` holds no readable key")),
-            None => malformed(role, "the decoded bytes are not a DER-encoded RSA key".into()),
+            None => malformed(
+                role,
+                "the decoded bytes are not a DER-encoded RSA key".into(),
+            ),
         }
     }
 }

@@ -243,7 +243,10 @@ mod tests {
             "2601**********5964"
         );
         assert_eq!(Masked("收委", Mask::Name).to_string(), "收*");
-        assert_eq!(Masked("abcd", Mask::Length).to_string(), "<redacted 4 chars>");
+        assert_eq!(
+            Masked("abcd", Mask::Length).to_string(),
+            "<redacted 4 chars>"
+        );
         assert_eq!(Masked("secret", Mask::Full).to_string(), "<redacted>");
         assert_eq!(Masked("1234", Mask::IdNumber).to_string(), "****");
     }

@@ -266,7 +266,10 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
 
 /// Verifies a raw response body (the exact bytes received).
 pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked, ResponseError> {
-    let text = opts.charset.decode(body).map_err(|e| malformed(e.to_string()))?;
+    let text = opts
+        .charset
+        .decode(body)
+        .map_err(|e| malformed(e.to_string()))?;
     // For GBK the signature covers the original bytes of the node. Decoding then
     // re-encoding is exact for every byte sequence that round-trips; require that the
     // whole body does, so re-encoding the node text yields exactly its original bytes.
@@ -276,7 +279,9 @@ pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked,
             .encode(&text)
             .map_err(|_| malformed("the body does not round-trip through its charset"))?;
         if again.as_ref() != body {
-            return Err(malformed("the body does not round-trip through its charset"));
+            return Err(malformed(
+                "the body does not round-trip through its charset",
+            ));
         }
     }
     let members: Members<'_> = serde_json::from_str(&text).map_err(|e| {
@@ -308,19 +313,19 @@ pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked,
     let sign = string_member(get("sign"), "sign")?;
     let alipay_cert_sn = string_member(get("alipay_cert_sn"), "alipay_cert_sn")?;
     let span = raw.get();
-    let status = match span.as_bytes().first() {
-        Some(b'{') => Some(
-            serde_json::from_str::<GatewayStatus>(span)
-                .map_err(|e| malformed(format!("`{}` has invalid result fields ({e})", node.key())))?,
-        ),
-        Some(b'"') => None,
-        _ => {
-            return Err(malformed(format!(
-                "`{}` is neither an object nor an encrypted string",
-                node.key()
-            )));
-        }
-    };
+    let status =
+        match span.as_bytes().first() {
+            Some(b'{') => Some(serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
+                malformed(format!("`{}` has invalid result fields ({e})", node.key()))
+            })?),
+            Some(b'"') => None,
+            _ => {
+                return Err(malformed(format!(
+                    "`{}` is neither an object nor an encrypted string",
+                    node.key()
+                )));
+            }
+        };
     let Some(sign) = sign.filter(|s| !s.is_empty()) else {
         let is_error = node == Node::Error
             || status

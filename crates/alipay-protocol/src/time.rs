@@ -67,7 +67,12 @@ impl Timestamp {
         };
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || sec > 59
         {
             return Err(InvalidTimestamp);
         }
@@ -142,18 +147,37 @@ mod tests {
     #[test]
     fn formats_in_utc_plus_8() {
         // 2025-01-15 02:30:00 UTC is 10:30 in Beijing.
-        assert_eq!(Timestamp::from_unix(1_736_908_200).to_string(), "2025-01-15 10:30:00");
+        assert_eq!(
+            Timestamp::from_unix(1_736_908_200).to_string(),
+            "2025-01-15 10:30:00"
+        );
         // Crossing midnight and a leap day.
-        assert_eq!(Timestamp::from_unix(1_709_222_400).to_string(), "2024-03-01 00:00:00");
-        assert_eq!(Timestamp::from_unix(1_709_222_399).to_string(), "2024-02-29 23:59:59");
+        assert_eq!(
+            Timestamp::from_unix(1_709_222_400).to_string(),
+            "2024-03-01 00:00:00"
+        );
+        assert_eq!(
+            Timestamp::from_unix(1_709_222_399).to_string(),
+            "2024-02-29 23:59:59"
+        );
     }
 
     #[test]
     fn parse_round_trips() {
-        for s in ["2025-01-15 10:30:00", "2024-02-29 23:59:59", "1999-12-31 00:00:00"] {
+        for s in [
+            "2025-01-15 10:30:00",
+            "2024-02-29 23:59:59",
+            "1999-12-31 00:00:00",
+        ] {
             assert_eq!(Timestamp::parse_beijing(s).unwrap().to_string(), s);
         }
-        for bad in ["2025-02-29 10:30:00", "2025-01-15T10:30:00", "2025-1-15 10:30:00", "2025-01-15 24:00:00", ""] {
+        for bad in [
+            "2025-02-29 10:30:00",
+            "2025-01-15T10:30:00",
+            "2025-1-15 10:30:00",
+            "2025-01-15 24:00:00",
+            "",
+        ] {
             assert!(Timestamp::parse_beijing(bad).is_err(), "{bad}");
         }
     }

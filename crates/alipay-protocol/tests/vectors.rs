@@ -94,7 +94,11 @@ fn sign_vectors_every_key_format_and_backend() {
         }
         if let Some(hex) = case.get("expected_sign_content_gbk_hex") {
             let bytes = charset.encode(content).unwrap();
-            assert_eq!(hex::encode(&bytes), hex.as_str().unwrap(), "{name} gbk bytes");
+            assert_eq!(
+                hex::encode(&bytes),
+                hex.as_str().unwrap(),
+                "{name} gbk bytes"
+            );
         }
         if let Some(sha) = case.get("expected_sign_content_sha256") {
             use sha2::Digest as _;
@@ -110,7 +114,10 @@ fn sign_vectors_every_key_format_and_backend() {
         };
         let bytes = charset.encode(content).unwrap();
         assert!(app_public.verify(sign_type, &bytes, &raw), "{name}");
-        assert!(RustCryptoVerifier(&app_public).verify(sign_type, &bytes, &raw), "{name}");
+        assert!(
+            RustCryptoVerifier(&app_public).verify(sign_type, &bytes, &raw),
+            "{name}"
+        );
     }
 }
 
@@ -210,7 +217,10 @@ fn response_vectors_every_verifier() {
 fn check_fields(case: &Value, node: &Option<Value>, cert_sn: Option<&str>, ctx: &str) {
     let Some(node) = node.as_ref().filter(|n| n.is_object()) else {
         // Encrypted responses are checked for their span only until decryption exists.
-        assert!(case.get("key_base64").is_some(), "{ctx}: node is not an object");
+        assert!(
+            case.get("key_base64").is_some(),
+            "{ctx}: node is not an object"
+        );
         return;
     };
     for (k, v) in case["expected_fields"].as_object().unwrap() {
@@ -266,11 +276,11 @@ fn envelope_matches_python_capture() {
         .filter(|(k, _)| k != "sign")
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let signed =
-        SignedRequest::sign_params(unsigned, SignType::Rsa2, Charset::Utf8, &key).unwrap();
+    let signed = SignedRequest::sign_params(unsigned, SignType::Rsa2, Charset::Utf8, &key).unwrap();
     assert_eq!(signed.sign_content(), py["sign_content"].as_str().unwrap());
-    let mut ours: Vec<(String, String)> =
-        form_pairs(&signed.query()).chain(form_pairs(&signed.body())).collect();
+    let mut ours: Vec<(String, String)> = form_pairs(&signed.query())
+        .chain(form_pairs(&signed.body()))
+        .collect();
     let mut theirs = sent.clone();
     ours.sort();
     theirs.sort();

@@ -1,0 +1,176 @@
+//! Key loading as users paste keys, and the errors they get when they paste the wrong thing.
+
+use alipay_protocol::keys::{KeyError, KeyRole};
+use alipay_protocol::{AlipayPublicKey, AppPrivateKey, SignType, Signer, check_not_own_key};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn sign(key: &AppPrivateKey) -> Vec<u8> {
+    key.sign(SignType::Rsa2, b"same message").unwrap()
+}
+
+#[test]
+fn every_format_loads_the_same_key() {
+    let reference = sign(&AppPrivateKey::parse(read("keys/app_private_pkcs1.pem")).unwrap());
+    let pkcs8 = read("keys/app_private_pkcs8.pem");
+    let bare = read("keys/app_private_pkcs8.b64");
+    let variants = [
+        read("keys/app_private_pkcs8.pem"),
+        read("keys/app_private_pkcs1.b64"),
+        bare.clone(),
+        // CRLF line endings, as Windows editors save them.
+        pkcs8.replace('\n', "\r\n"),
+        // Bare base64 broken over lines with stray spaces and tabs, as pasted from a console.
+        bare.chars()
+            .collect::<Vec<_>>()
+            .chunks(50)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("  \n\t"),
+        // Leading/trailing whitespace and quotes from a JSON or .env file.
+        format!("  \"{}\"  \n", bare.trim()),
+    ];
+    for (i, text) in variants.iter().enumerate() {
+        let key = AppPrivateKey::parse(text).unwrap_or_else(|e| panic!("variant {i}: {e}"));
+        assert_eq!(sign(&key), reference, "variant {i}");
+        assert_eq!(key.bits(), 2048);
+    }
+    // Raw DER bytes too.
+    use base64::Engine as _;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(bare.split_whitespace().collect::<String>())
+        .unwrap();
+    assert_eq!(sign(&AppPrivateKey::parse(&der).unwrap()), reference);
+}
+
+#[test]
+fn public_key_formats_agree() {
+    let spki = AlipayPublicKey::parse(read("keys/alipay_public.pem")).unwrap();
+    for p in ["keys/alipay_public.b64", "keys/alipay_public_pkcs1.pem"] {
+        assert_eq!(AlipayPublicKey::parse(read(p)).unwrap(), spki, "{p}");
+    }
+    assert_eq!(spki.to_base64(), read("keys/alipay_public.b64").trim());
+}
+
+#[test]
+fn wrong_key_kinds_are_named() {
+    let err = AppPrivateKey::parse(read("keys/app_public.pem")).unwrap_err();
+    assert!(
+        matches!(err, KeyError::PublicGivenForPrivate { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not a public key"), "{err}");
+    let err = AppPrivateKey::parse(read("keys/app_public.b64")).unwrap_err();
+    assert!(
+        matches!(err, KeyError::PublicGivenForPrivate { .. }),
+        "{err}"
+    );
+
+    let err = AlipayPublicKey::parse(read("keys/alipay_private_pkcs1.pem")).unwrap_err();
+    assert!(
+        matches!(err, KeyError::PrivateGivenForPublic { .. }),
+        "{err}"
+    );
+    let err = AlipayPublicKey::parse(read("keys/app_private_pkcs8.b64")).unwrap_err();
+    assert!(
+        matches!(err, KeyError::PrivateGivenForPublic { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn encrypted_keys_are_refused_with_a_fix() {
+    for p in [
+        "extra-keys/app_private_encrypted_pkcs8.pem",
+        "extra-keys/app_private_encrypted_pkcs1.pem",
+    ] {
+        let err = AppPrivateKey::parse(read(p)).unwrap_err();
+        assert_eq!(err, KeyError::Encrypted, "{p}");
+        assert!(err.to_string().contains("openssl"), "{err}");
+    }
+}
+
+#[test]
+fn non_rsa_keys_are_named() {
+    for p in [
+        "extra-keys/ec_private_pkcs8.pem",
+        "extra-keys/ec_private.pem",
+    ] {
+        let err = AppPrivateKey::parse(read(p)).unwrap_err();
+        assert!(matches!(err, KeyError::NotRsa { .. }), "{p}: {err}");
+    }
+    let err = AlipayPublicKey::parse(read("extra-keys/ec_public.pem")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            KeyError::NotRsa {
+                role: KeyRole::AlipayPublicKey,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn small_keys_only_for_legacy_rsa() {
+    let key = AppPrivateKey::parse(read("extra-keys/rsa1024_pkcs1.pem")).unwrap();
+    assert_eq!(key.bits(), 1024);
+    let err = key.check_sign_type(SignType::Rsa2).unwrap_err();
+    assert!(err.to_string().contains("1024-bit"), "{err}");
+    assert!(key.sign(SignType::Rsa2, b"x").is_err());
+    // Legacy RSA (SHA-1) still signs and verifies with a 1024-bit key.
+    let sig = key.sign(SignType::Rsa, b"x").unwrap();
+    use alipay_protocol::Verifier as _;
+    assert!(key.public_key().verify(SignType::Rsa, b"x", &sig));
+}
+
+#[test]
+fn garbage_and_empty_input() {
+    let err = AppPrivateKey::parse("not a key at all!").unwrap_err();
+    assert!(matches!(err, KeyError::Malformed { .. }), "{err}");
+    assert!(
+        !err.to_string().contains("not a key at all"),
+        "input echoed: {err}"
+    );
+    let err = AppPrivateKey::parse("   \n").unwrap_err();
+    assert!(matches!(err, KeyError::Empty { .. }), "{err}");
+    let err = AppPrivateKey::parse("QUJDRA==").unwrap_err();
+    assert!(matches!(err, KeyError::Malformed { .. }), "{err}");
+    let err = AlipayPublicKey::parse(
+        read("keys/app_private_pkcs1.pem").replace("-----END RSA PRIVATE KEY-----", ""),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("END"), "{err}");
+}
+
+#[test]
+fn debug_never_shows_key_material() {
+    let text = read("keys/app_private_pkcs1.b64");
+    let key = AppPrivateKey::parse(&text).unwrap();
+    let debug = format!("{key:?} {:?}", key.public_key());
+    let body: String = text.split_whitespace().collect();
+    for window in body.as_bytes().chunks(16) {
+        assert!(
+            !debug.contains(std::str::from_utf8(window).unwrap()),
+            "{debug}"
+        );
+    }
+    assert!(debug.contains("bits: 2048"), "{debug}");
+}
+
+#[test]
+fn own_public_key_as_alipay_key_is_diagnosed() {
+    let app = AppPrivateKey::parse(read("keys/app_private_pkcs1.pem")).unwrap();
+    let own = AlipayPublicKey::parse(read("keys/app_public.pem")).unwrap();
+    let err = check_not_own_key(&app, &own).unwrap_err();
+    assert!(
+        err.to_string().contains("your app's own public key"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("支付宝公钥"), "{err}");
+    let alipay = AlipayPublicKey::parse(read("keys/alipay_public.pem")).unwrap();
+    assert!(check_not_own_key(&app, &alipay).is_ok());
+}
