@@ -1,0 +1,386 @@
+//! The emulated `gateway.do`: common-parameter checks, request signature verification,
+//! dispatch to a method, and signed responses — the server side of `alipay-protocol`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use alipay_protocol::envelope::{sign_base64, sign_content};
+use alipay_protocol::{
+    AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, Verifier as _, model,
+};
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::form;
+use crate::{Fault, RecordedRequest};
+
+/// An app registered with the sandbox.
+pub(crate) struct App {
+    pub(crate) public_key: AlipayPublicKey,
+}
+
+/// One answer: HTTP status, content type and exact body bytes.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) body: Vec<u8>,
+    pub(crate) delay: Option<Duration>,
+}
+
+/// A response node under construction: result fields first, then business fields, in
+/// the order the real gateway writes them.
+pub(crate) struct NodeBody {
+    pub(crate) code: &'static str,
+    pub(crate) msg: &'static str,
+    pub(crate) sub_code: Option<String>,
+    pub(crate) sub_msg: Option<String>,
+    pub(crate) fields: Vec<(&'static str, String)>,
+}
+
+impl NodeBody {
+    pub(crate) fn success(fields: Vec<(&'static str, String)>) -> NodeBody {
+        NodeBody {
+            code: "10000",
+            msg: "Success",
+            sub_code: None,
+            sub_msg: None,
+            fields,
+        }
+    }
+
+    pub(crate) fn error(
+        code: &'static str,
+        sub_code: &str,
+        sub_msg: impl Into<String>,
+    ) -> NodeBody {
+        let msg = match code {
+            "20000" => "Service Currently Unavailable",
+            "20001" => "Insufficient Token Permissions",
+            "40001" => "Missing Required Arguments",
+            "40002" => "Invalid Arguments",
+            "40004" => "Business Failed",
+            "40006" => "Insufficient Permissions",
+            _ => "Unknown Error",
+        };
+        NodeBody {
+            code,
+            msg,
+            sub_code: Some(sub_code.to_owned()),
+            sub_msg: Some(sub_msg.into()),
+            fields: Vec::new(),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        let mut map = Map::new();
+        map.insert("code".into(), Value::from(self.code));
+        map.insert("msg".into(), Value::from(self.msg));
+        if let Some(s) = &self.sub_code {
+            map.insert("sub_code".into(), Value::from(s.as_str()));
+        }
+        if let Some(s) = &self.sub_msg {
+            map.insert("sub_msg".into(), Value::from(s.as_str()));
+        }
+        for (k, v) in &self.fields {
+            map.insert((*k).into(), Value::from(v.as_str()));
+        }
+        // serde_json keeps insertion order only with `preserve_order`; write by hand
+        // instead so the field order is the gateway's whatever features are enabled.
+        let mut out = String::from("{");
+        let order = ["code", "msg", "sub_code", "sub_msg"]
+            .into_iter()
+            .chain(self.fields.iter().map(|(k, _)| *k));
+        for (i, key) in order.filter(|k| map.contains_key(*k)).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&Value::from(key).to_string());
+            out.push(':');
+            out.push_str(&map[key].to_string());
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// What a method handler gets.
+pub(crate) struct MethodCall<'a> {
+    pub(crate) app_id: &'a str,
+    pub(crate) biz_content: &'a str,
+}
+
+/// The shared state of a running sandbox.
+pub(crate) struct Gateway {
+    pub(crate) apps: HashMap<String, App>,
+    pub(crate) alipay_key: AppPrivateKey,
+    pub(crate) product_code: String,
+    pub(crate) timestamp_window: Duration,
+    pub(crate) clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    pub(crate) faults: Mutex<VecDeque<Fault>>,
+    pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    pub(crate) certify: crate::certify::Ledger,
+}
+
+const GATEWAY_METHODS: &[&str] = &["zhima.customer.certification.material.certify"];
+
+impl Gateway {
+    /// Handles one HTTP request given its raw query and body.
+    pub(crate) fn handle(&self, query: &[u8], body: &[u8], form_body: bool) -> Reply {
+        let fault = self
+            .faults
+            .lock()
+            .map(|mut q| q.pop_front())
+            .unwrap_or(None);
+        let mut reply = self.answer(query, body, form_body, fault.as_ref());
+        match fault {
+            Some(Fault::Delay(d)) => reply.delay = Some(d),
+            Some(Fault::ServerError) => {
+                reply.status = 502;
+                reply.content_type = "text/html;charset=utf-8".into();
+                reply.body = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
+                    <body><h1>502 Bad Gateway</h1><p>Tengine</p></body></html>"
+                    .to_vec();
+            }
+            Some(Fault::TruncatedBody) => {
+                let keep = reply.body.len() / 2;
+                reply.body.truncate(keep);
+            }
+            _ => {}
+        }
+        reply
+    }
+
+    fn answer(&self, query: &[u8], body: &[u8], form_body: bool, fault: Option<&Fault>) -> Reply {
+        let mut pairs = form::parse_bytes(query);
+        if form_body {
+            pairs.extend(form::parse_bytes(body));
+        }
+        let charset_raw = pairs
+            .iter()
+            .find(|(k, _)| k == b"charset")
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+        let charset = match charset_raw.as_deref().filter(|s| !s.is_empty()) {
+            None => Charset::Utf8,
+            Some(s) => match s.parse::<Charset>() {
+                Ok(c) => c,
+                Err(_) => {
+                    return self.unsigned_error(NodeBody::error(
+                        "40002",
+                        "isv.invalid-charset",
+                        "字符集错误",
+                    ));
+                }
+            },
+        };
+        let decoded = match form::decode_pairs(&pairs, charset) {
+            Ok(d) => d,
+            Err(param) => {
+                return self.unsigned_error(NodeBody::error(
+                    "40002",
+                    "isv.invalid-charset",
+                    format!("参数[{param}]不是有效的{charset}编码"),
+                ));
+            }
+        };
+        // First occurrence wins (query before body), as a servlet's getParameter does.
+        let mut params: Vec<(String, String)> = Vec::new();
+        for (k, v) in decoded {
+            if !params.iter().any(|(key, _)| *key == k) {
+                params.push((k, v));
+            }
+        }
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        self.record(&params);
+
+        let Some(method) = get("method") else {
+            return self.unsigned_error(NodeBody::error(
+                "40001",
+                "isv.missing-method",
+                "缺少方法名参数",
+            ));
+        };
+        let Some(app_id) = get("app_id") else {
+            return self.unsigned_error(NodeBody::error(
+                "40001",
+                "isv.missing-app-id",
+                "缺少AppID参数",
+            ));
+        };
+        let Some(app) = self.apps.get(app_id) else {
+            return self.unsigned_error(NodeBody::error(
+                "40002",
+                "isv.invalid-app-id",
+                "无效的AppID参数",
+            ));
+        };
+        if !GATEWAY_METHODS.contains(&method) {
+            return self.signed(
+                "error_response",
+                SignType::Rsa2,
+                charset,
+                NodeBody::error("40002", "isv.invalid-method", "不存在的方法名"),
+            );
+        }
+        let key = model::response_key(method);
+        let sign_type = match get("sign_type") {
+            None => {
+                let node =
+                    NodeBody::error("40001", "isv.missing-signature-type", "缺少签名类型参数");
+                return self.signed(&key, SignType::Rsa2, charset, node);
+            }
+            Some(s) => match s.parse::<SignType>() {
+                Ok(t) => t,
+                Err(_) => {
+                    let node = NodeBody::error(
+                        "40002",
+                        "isv.invalid-signature-type",
+                        "无效的签名类型参数",
+                    );
+                    return self.signed(&key, SignType::Rsa2, charset, node);
+                }
+            },
+        };
+        let fail = |code, sub_code, sub_msg: &str| {
+            self.signed(
+                &key,
+                sign_type,
+                charset,
+                NodeBody::error(code, sub_code, sub_msg),
+            )
+        };
+        let Some(sign) = get("sign") else {
+            return fail("40001", "isv.missing-signature", "缺少签名参数");
+        };
+        let Some(timestamp) = get("timestamp") else {
+            return fail("40001", "isv.missing-timestamp", "缺少时间戳参数");
+        };
+        let Some(version) = get("version") else {
+            return fail("40001", "isv.missing-version", "缺少版本参数");
+        };
+        if version != "1.0" {
+            return fail("40002", "isv.invalid-version", "版本号错误");
+        }
+        // Node's SDK never sends `format`; when present it must be JSON (any case).
+        if get("format").is_some_and(|f| !f.eq_ignore_ascii_case("json")) {
+            return fail("40002", "isv.invalid-format", "无效的数据格式参数");
+        }
+        match Timestamp::parse_beijing(timestamp) {
+            Err(_) => return fail("40002", "isv.invalid-timestamp", "非法的时间戳参数"),
+            Ok(t) if t.abs_diff((self.clock)()) > self.timestamp_window => {
+                return fail(
+                    "40002",
+                    "isv.invalid-timestamp",
+                    "非法的时间戳参数，时间戳与支付宝服务器时间相差超过15分钟（北京时间 UTC+8）",
+                );
+            }
+            Ok(_) => {}
+        }
+        let content = sign_content(
+            params
+                .iter()
+                .filter(|(k, _)| k != "sign")
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        if !self.signature_ok(app, sign_type, charset, &content, sign) {
+            return fail(
+                "40002",
+                "isv.invalid-signature",
+                &format!(
+                    "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：{}",
+                    content.replace('&', "&amp;")
+                ),
+            );
+        }
+        if matches!(fault, Some(Fault::UnknownError)) {
+            return fail("20000", "isp.unknow-error", "系统繁忙");
+        }
+        let call = MethodCall {
+            app_id,
+            biz_content: get("biz_content").unwrap_or("{}"),
+        };
+        let node = crate::certify::handle(self, &call);
+        let mut reply = self.signed(&key, sign_type, charset, node);
+        if matches!(fault, Some(Fault::BadSignature)) {
+            corrupt_signature(&mut reply.body);
+        }
+        reply
+    }
+
+    fn signature_ok(
+        &self,
+        app: &App,
+        sign_type: SignType,
+        charset: Charset,
+        content: &str,
+        sign: &str,
+    ) -> bool {
+        let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(sign) else {
+            return false;
+        };
+        let Ok(bytes) = charset.encode(content) else {
+            return false;
+        };
+        app.public_key.verify(sign_type, &bytes, &signature)
+    }
+
+    fn record(&self, params: &[(String, String)]) {
+        if let Ok(mut log) = self.log.lock() {
+            log.push(RecordedRequest {
+                params: params.to_vec(),
+            });
+        }
+    }
+
+    /// `{"error_response":{...}}` with no signature, as the gateway answers before it
+    /// knows which app (and so which algorithm) is calling.
+    fn unsigned_error(&self, node: NodeBody) -> Reply {
+        let body = format!("{{\"error_response\":{}}}", node.to_json());
+        json_reply(Charset::Utf8, body.into_bytes())
+    }
+
+    /// `{"<key>":{...},"sign":"..."}`, signed with the Alipay key over the node's bytes
+    /// in the request charset.
+    fn signed(&self, key: &str, sign_type: SignType, charset: Charset, node: NodeBody) -> Reply {
+        let text = node.to_json();
+        let sign = sign_base64(&self.alipay_key, sign_type, charset, &text)
+            .or_else(|_| sign_base64(&self.alipay_key, SignType::Rsa2, charset, &text));
+        let body = match sign {
+            Ok(sign) => format!("{{\"{key}\":{text},\"sign\":\"{sign}\"}}"),
+            // Only reachable when the text cannot be encoded in the charset; answer
+            // unsigned rather than with a signature over different bytes.
+            Err(_) => format!("{{\"{key}\":{text}}}"),
+        };
+        let bytes = match charset.encode(&body) {
+            Ok(b) => b.into_owned(),
+            Err(_) => return json_reply(Charset::Utf8, body.into_bytes()),
+        };
+        json_reply(charset, bytes)
+    }
+}
+
+fn json_reply(charset: Charset, body: Vec<u8>) -> Reply {
+    Reply {
+        status: 200,
+        content_type: format!("text/html;charset={}", charset.as_str()),
+        body,
+        delay: None,
+    }
+}
+
+/// Flips one character inside the signature, keeping it valid base64.
+fn corrupt_signature(body: &mut [u8]) {
+    let marker = b"\"sign\":\"";
+    if let Some(pos) = body.windows(marker.len()).position(|w| w == marker) {
+        let i = pos + marker.len() + 10;
+        if let Some(b) = body.get_mut(i) {
+            *b = if *b == b'A' { b'B' } else { b'A' };
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! A local, emulated Alipay OpenAPI gateway: a real HTTP server that checks requests
+//! like `gateway.do` does and answers with correctly signed responses.
+#![doc = include_str!("../README.md")]
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alipay_protocol::{AlipayPublicKey, AppPrivateKey, KeyError, Timestamp};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Method, Uri, header};
+use axum::response::Response;
+use tokio::sync::oneshot;
+
+mod certify;
+mod form;
+mod gateway;
+mod idcard;
+mod keys;
+
+pub use certify::NOT_PASSED_MARKER;
+pub use keys::{KEY_FILES, KeySet, KeySetError};
+
+use gateway::{App, Gateway};
+
+/// The app id a sandbox uses when none is given.
+pub const DEFAULT_APP_ID: &str = "9021000000000001";
+/// The product code the sandbox accepts when none is configured (the doc example's).
+pub const DEFAULT_PRODUCT_CODE: &str = "w1010100000000002978";
+
+/// A fault to inject into the next answer. Each injected fault applies to exactly one
+/// request, in the order injected; with none queued the sandbox behaves correctly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer normally, after this delay.
+    Delay(Duration),
+    /// Answer HTTP 502 with an HTML error page, as a load balancer does.
+    ServerError,
+    /// Send only the first half of the body.
+    TruncatedBody,
+    /// Answer with a signature that does not verify.
+    BadSignature,
+    /// Answer a signed 20000 `isp.unknow-error` instead of processing the request.
+    UnknownError,
+}
+
+/// A request the sandbox received (decoded parameters, in arrival order).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// Every parameter as decoded, first occurrence of each name.
+    pub params: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    /// The value of one parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // biz_content holds personal data; show names and sizes only.
+        let names: Vec<String> = self
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} ({} bytes)", v.len()))
+            .collect();
+        f.debug_struct("RecordedRequest")
+            .field("params", &names)
+            .finish()
+    }
+}
+
+/// Why a sandbox could not be configured or started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// A key is unusable.
+    #[error("{what}: {source}")]
+    Key {
+        /// Which key.
+        what: &'static str,
+        /// The problem.
+        source: KeyError,
+    },
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// How to run a sandbox gateway.
+pub struct SandboxConfig {
+    apps: HashMap<String, App>,
+    alipay_private_key: AppPrivateKey,
+    product_code: String,
+    timestamp_window: Duration,
+    clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("apps", &self.apps.keys().collect::<Vec<_>>())
+            .field("product_code", &self.product_code)
+            .field("timestamp_window", &self.timestamp_window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxConfig {
+    /// A gateway for one app: its public key verifies requests, the Alipay private key
+    /// signs responses. Keys in any format `alipay-protocol` reads.
+    pub fn new(
+        app_id: impl Into<String>,
+        app_public_key: impl AsRef<[u8]>,
+        alipay_private_key: impl AsRef<[u8]>,
+    ) -> Result<SandboxConfig, SandboxError> {
+        let alipay_private_key =
+            AppPrivateKey::parse(alipay_private_key).map_err(|source| SandboxError::Key {
+                what: "the sandbox's Alipay private key",
+                source,
+            })?;
+        let mut config = SandboxConfig {
+            apps: HashMap::new(),
+            alipay_private_key,
+            product_code: DEFAULT_PRODUCT_CODE.into(),
+            timestamp_window: Duration::from_secs(15 * 60),
+            clock: Box::new(Timestamp::now),
+        };
+        config.add_app(app_id, app_public_key)?;
+        Ok(config)
+    }
+
+    /// A gateway for the app of a [`KeySet`].
+    pub fn from_key_set(
+        app_id: impl Into<String>,
+        keys: &KeySet,
+    ) -> Result<SandboxConfig, SandboxError> {
+        SandboxConfig::new(app_id, &keys.app_public_pem, &keys.alipay_private_pem)
+    }
+
+    /// Registers another app.
+    pub fn add_app(
+        &mut self,
+        app_id: impl Into<String>,
+        app_public_key: impl AsRef<[u8]>,
+    ) -> Result<&mut Self, SandboxError> {
+        let public_key =
+            AlipayPublicKey::parse(app_public_key).map_err(|source| SandboxError::Key {
+                what: "the app public key",
+                source,
+            })?;
+        self.apps.insert(app_id.into(), App { public_key });
+        Ok(self)
+    }
+
+    /// The product code `product_code` must equal (else `ARRANGEMENT_ERROR`).
+    pub fn product_code(mut self, code: impl Into<String>) -> Self {
+        self.product_code = code.into();
+        self
+    }
+
+    /// The clock the ±15 minute timestamp window is checked against.
+    pub fn clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+}
+
+/// A running sandbox gateway. Stops when [`Sandbox::stop`] is called or it is dropped.
+pub struct Sandbox {
+    addr: SocketAddr,
+    gateway: Arc<Gateway>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts serving on `addr` (port 0 picks a free port). Must run inside a tokio runtime.
+    pub async fn start(config: SandboxConfig, addr: SocketAddr) -> Result<Sandbox, SandboxError> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| SandboxError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind { addr, source })?;
+        let gateway = Arc::new(Gateway {
+            apps: config.apps,
+            alipay_key: config.alipay_private_key,
+            product_code: config.product_code,
+            timestamp_window: config.timestamp_window,
+            clock: config.clock,
+            faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Vec::new()),
+            certify: Default::default(),
+        });
+        let app = axum::Router::new()
+            .route("/gateway.do", axum::routing::get(serve).post(serve))
+            // Two 200 KB JSON strings, percent-encoded, fit well within 4 MiB.
+            .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
+            .with_state(gateway.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        Ok(Sandbox {
+            addr,
+            gateway,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Starts on `127.0.0.1` with a free port.
+    pub async fn start_local(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The gateway URL to configure a client with: `http://<addr>/gateway.do`.
+    pub fn url(&self) -> String {
+        format!("http://{}/gateway.do", self.addr)
+    }
+
+    /// Queues a fault for the next request that arrives.
+    pub fn inject(&self, fault: Fault) {
+        if let Ok(mut q) = self.gateway.faults.lock() {
+            q.push_back(fault);
+        }
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.gateway
+            .log
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn serve(
+    State(gateway): State<Arc<Gateway>>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let form_body = method == Method::POST
+        && (content_type.is_empty()
+            || content_type.starts_with("application/x-www-form-urlencoded"));
+    let query = uri.query().unwrap_or("").as_bytes().to_vec();
+    // Signing is CPU work of about a millisecond; keep it off the I/O threads anyway.
+    let reply = {
+        let gateway = gateway.clone();
+        match tokio::task::spawn_blocking(move || gateway.handle(&query, &body, form_body)).await {
+            Ok(reply) => reply,
+            Err(_) => {
+                return Response::builder()
+                    .status(500)
+                    .body(Body::from("sandbox handler failed"))
+                    .unwrap_or_default();
+            }
+        }
+    };
+    if let Some(delay) = reply.delay {
+        tokio::time::sleep(delay).await;
+    }
+    Response::builder()
+        .status(reply.status)
+        .header(header::CONTENT_TYPE, reply.content_type)
+        .body(Body::from(reply.body))
+        .unwrap_or_default()
+}

@@ -1,0 +1,406 @@
+//! The sandbox gateway over real HTTP, driven with `alipay-protocol` directly (the
+//! client has its own end-to-end tests in the workspace `tests/`).
+
+use std::sync::OnceLock;
+
+use alipay_protocol::{
+    AlipayPublicKey, AppPrivateKey, Call, Charset, Checked, CommonParams, ResponseError, SignType,
+    SignedRequest, Timestamp, VerifyOptions, verify_response,
+};
+use alipay_sandbox::{DEFAULT_APP_ID, Fault, KeySet, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+const METHOD: &str = "zhima.customer.certification.material.certify";
+const JPEG_B64: &str = "/9j/4AAQSkZJRgABAQAAAQABAAD/2Q==";
+
+fn keys() -> &'static KeySet {
+    static KEYS: OnceLock<KeySet> = OnceLock::new();
+    KEYS.get_or_init(|| KeySet::generate().unwrap())
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start_local(SandboxConfig::from_key_set(DEFAULT_APP_ID, keys()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn biz(transaction_id: &str, cert_no: &str, photo: &str) -> String {
+    json!({
+        "transaction_id": transaction_id,
+        "product_code": "w1010100000000002978",
+        "biz_code": "FACE_API",
+        "identity_param": json!({
+            "identity_type": "CERT_INFO",
+            "cert_type": "IDENTITY_CARD",
+            "cert_name": "收委",
+            "cert_no": cert_no,
+        }).to_string(),
+        "materials": json!({"FACIAL_PICTURE_FRONT": photo}).to_string(),
+    })
+    .to_string()
+}
+
+struct Sent {
+    status: u16,
+    body: Vec<u8>,
+}
+
+async fn send_params(sandbox: &Sandbox, params: &[(&str, &str)], charset: Charset) -> Sent {
+    let key = AppPrivateKey::parse(&keys().app_private_pem).unwrap();
+    let signed =
+        SignedRequest::sign_params(params.iter().copied(), SignType::Rsa2, charset, &key).unwrap();
+    post(sandbox, &signed).await
+}
+
+async fn post(sandbox: &Sandbox, signed: &SignedRequest) -> Sent {
+    let resp = reqwest::Client::new()
+        .post(signed.url(&sandbox.url()))
+        .header("content-type", signed.content_type())
+        .body(signed.body())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    Sent {
+        status,
+        body: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
+async fn call(sandbox: &Sandbox, biz_content: &str) -> Sent {
+    call_with(
+        sandbox,
+        biz_content,
+        CommonParams::new(DEFAULT_APP_ID),
+        Timestamp::now(),
+    )
+    .await
+}
+
+async fn call_with(
+    sandbox: &Sandbox,
+    biz_content: &str,
+    common: CommonParams,
+    ts: Timestamp,
+) -> Sent {
+    let key = AppPrivateKey::parse(&keys().app_private_pem).unwrap();
+    let call = Call {
+        method: METHOD,
+        biz_content: Some(biz_content),
+        timestamp: ts,
+        app_auth_token: None,
+    };
+    let signed = SignedRequest::new(&common, &call, &key).unwrap();
+    post(sandbox, &signed).await
+}
+
+fn verified(sent: &Sent, charset: Charset) -> Value {
+    let key = AlipayPublicKey::parse(&keys().alipay_public_pem).unwrap();
+    let opts = VerifyOptions {
+        method: METHOD,
+        sign_type: SignType::Rsa2,
+        charset,
+        verifier: &key,
+    };
+    match verify_response(&sent.body, &opts) {
+        Ok(Checked::Verified(v)) => v.parse().unwrap(),
+        other => panic!(
+            "not verified: {other:?} {}",
+            String::from_utf8_lossy(&sent.body)
+        ),
+    }
+}
+
+fn unsigned(sent: &Sent) -> Value {
+    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert!(body.get("sign").is_none());
+    body["error_response"].clone()
+}
+
+#[tokio::test]
+async fn passed_not_passed_and_repeat() {
+    let sandbox = sandbox().await;
+    let ok = verified(
+        &call(&sandbox, &biz("T1", "260104197909275964", JPEG_B64)).await,
+        Charset::Utf8,
+    );
+    assert_eq!(ok["code"], "10000");
+    assert_eq!(ok["passed"], "true");
+    assert_eq!(ok["biz_no"].as_str().unwrap().len(), 32);
+
+    let no = verified(
+        &call(&sandbox, &biz("T2NOTPASS", "260104197909275964", JPEG_B64)).await,
+        Charset::Utf8,
+    );
+    assert_eq!(
+        (no["code"].as_str(), no["passed"].as_str()),
+        (Some("10000"), Some("false"))
+    );
+    assert_eq!(no["failed_reason"], "人脸比对不通过");
+
+    let not_jpeg = verified(
+        &call(&sandbox, &biz("T3", "260104197909275964", "iVBORw0KGgo=")).await,
+        Charset::Utf8,
+    );
+    assert_eq!(not_jpeg["passed"], "false");
+    assert!(not_jpeg["failed_reason"].as_str().unwrap().contains("JPEG"));
+
+    // Same transaction id: same biz_no and result, even with a different photo.
+    let again = verified(
+        &call(&sandbox, &biz("T1", "260104197909275964", "iVBORw0KGgo=")).await,
+        Charset::Utf8,
+    );
+    assert_eq!(again["biz_no"], ok["biz_no"]);
+    assert_eq!(again["passed"], "true");
+}
+
+#[tokio::test]
+async fn business_errors_name_the_field() {
+    let sandbox = sandbox().await;
+    let cases: Vec<(String, &str, &str)> = vec![
+        (biz("bad-id!", "260104197909275964", JPEG_B64), "INVALID_PARAMETER", "参数[transaction_id]不是有效的入参"),
+        (biz(&"A".repeat(33), "260104197909275964", JPEG_B64), "INVALID_PARAMETER", "参数[transaction_id]"),
+        (biz("T4", "260104197909275965", JPEG_B64), "INVALID_PARAMETER", "参数[identity_param]"),
+        (
+            biz("T5", "260104197909275964", JPEG_B64).replace("FACE_API", "SMART_FACE"),
+            "UNSUPPORTED_BIZ_CODE",
+            "",
+        ),
+        (
+            biz("T6", "260104197909275964", JPEG_B64).replace("w1010100000000002978", "w999"),
+            "ARRANGEMENT_ERROR",
+            "",
+        ),
+        (
+            json!({"transaction_id": "T7", "product_code": "w1010100000000002978", "biz_code": "FACE_API",
+                   "identity_param": "{not json", "materials": "{}"}).to_string(),
+            "INVALID_PARAMETER",
+            "参数[identity_param]",
+        ),
+        (
+            json!({"product_code": "w1010100000000002978"}).to_string(),
+            "INVALID_PARAMETER",
+            "参数[transaction_id]",
+        ),
+    ];
+    for (biz_content, sub_code, msg) in cases {
+        let node = verified(&call(&sandbox, &biz_content).await, Charset::Utf8);
+        assert_eq!(node["code"], "40004", "{node}");
+        assert_eq!(node["sub_code"], sub_code, "{node}");
+        assert!(node["sub_msg"].as_str().unwrap().contains(msg), "{node}");
+    }
+}
+
+#[tokio::test]
+async fn common_parameter_checks() {
+    let sandbox = sandbox().await;
+    let now = Timestamp::now().to_string();
+    let base = |skip: &str| -> Vec<(&'static str, String)> {
+        [
+            ("app_id", DEFAULT_APP_ID.to_owned()),
+            ("method", METHOD.to_owned()),
+            ("charset", "utf-8".to_owned()),
+            ("sign_type", "RSA2".to_owned()),
+            ("timestamp", now.clone()),
+            ("version", "1.0".to_owned()),
+            ("biz_content", biz("T8", "260104197909275964", JPEG_B64)),
+        ]
+        .into_iter()
+        .filter(|(k, _)| *k != skip)
+        .collect()
+    };
+    let send = |params: Vec<(&'static str, String)>| {
+        let sandbox = &sandbox;
+        async move {
+            let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            send_params(sandbox, &refs, Charset::Utf8).await
+        }
+    };
+    let e = unsigned(&send(base("method")).await);
+    assert_eq!(
+        (e["code"].as_str(), e["sub_code"].as_str()),
+        (Some("40001"), Some("isv.missing-method"))
+    );
+    let e = unsigned(&send(base("app_id")).await);
+    assert_eq!(e["sub_code"], "isv.missing-app-id");
+    let mut p = base("");
+    p[0].1 = "2021999999999999".into();
+    let e = unsigned(&send(p).await);
+    assert_eq!(
+        (e["code"].as_str(), e["sub_code"].as_str()),
+        (Some("40002"), Some("isv.invalid-app-id"))
+    );
+    let n = verified(&send(base("timestamp")).await, Charset::Utf8);
+    assert_eq!(n["sub_code"], "isv.missing-timestamp");
+    let n = verified(&send(base("version")).await, Charset::Utf8);
+    assert_eq!(n["sub_code"], "isv.missing-version");
+    let mut p = base("");
+    p[4].1 = "2025/01/15 10:30".into();
+    assert_eq!(
+        verified(&send(p).await, Charset::Utf8)["sub_code"],
+        "isv.invalid-timestamp"
+    );
+    let mut p = base("");
+    p.push(("format", "xml".into()));
+    assert_eq!(
+        verified(&send(p).await, Charset::Utf8)["sub_code"],
+        "isv.invalid-format"
+    );
+    let mut p = base("");
+    p[5].1 = "2.0".into();
+    assert_eq!(
+        verified(&send(p).await, Charset::Utf8)["sub_code"],
+        "isv.invalid-version"
+    );
+    let mut p = base("");
+    p[1].1 = "alipay.trade.nonexistent".into();
+    let body: Value = serde_json::from_slice(&send(p).await.body).unwrap();
+    assert_eq!(body["error_response"]["sub_code"], "isv.invalid-method");
+    let mut p = base("");
+    p[3].1 = "MD5".into();
+    assert_eq!(
+        verified(&send(p).await, Charset::Utf8)["sub_code"],
+        "isv.invalid-signature-type"
+    );
+}
+
+#[tokio::test]
+async fn timestamp_window_is_fifteen_minutes_in_utc8() {
+    let sandbox = sandbox().await;
+    let now = Timestamp::now().unix_secs();
+    let biz = biz("T9", "260104197909275964", JPEG_B64);
+    let common = || CommonParams::new(DEFAULT_APP_ID);
+    let ok = call_with(
+        &sandbox,
+        &biz,
+        common(),
+        Timestamp::from_unix(now - 14 * 60),
+    )
+    .await;
+    assert_eq!(verified(&ok, Charset::Utf8)["code"], "10000");
+    // A client formatting UTC instead of UTC+8 is 8 hours off.
+    let late = call_with(
+        &sandbox,
+        &biz,
+        common(),
+        Timestamp::from_unix(now - 8 * 3600),
+    )
+    .await;
+    assert_eq!(
+        verified(&late, Charset::Utf8)["sub_code"],
+        "isv.invalid-timestamp"
+    );
+    let early = call_with(
+        &sandbox,
+        &biz,
+        common(),
+        Timestamp::from_unix(now + 16 * 60),
+    )
+    .await;
+    assert_eq!(
+        verified(&early, Charset::Utf8)["sub_code"],
+        "isv.invalid-timestamp"
+    );
+}
+
+#[tokio::test]
+async fn bad_signature_echoes_the_gateway_sign_content() {
+    let sandbox = sandbox().await;
+    let wrong = AppPrivateKey::parse(&keys().alipay_private_pem).unwrap();
+    let now = Timestamp::now().to_string();
+    let params = [
+        ("app_id", DEFAULT_APP_ID),
+        ("method", METHOD),
+        ("charset", "utf-8"),
+        ("sign_type", "RSA2"),
+        ("timestamp", now.as_str()),
+        ("version", "1.0"),
+    ];
+    let signed = SignedRequest::sign_params(params, SignType::Rsa2, Charset::Utf8, &wrong).unwrap();
+    let node = verified(&post(&sandbox, &signed).await, Charset::Utf8);
+    assert_eq!(node["sub_code"], "isv.invalid-signature");
+    let status: alipay_protocol::GatewayStatus = serde_json::from_value(node).unwrap();
+    assert_eq!(
+        status.gateway_sign_content().as_deref(),
+        Some(signed.sign_content())
+    );
+}
+
+#[tokio::test]
+async fn gbk_requests_and_responses() {
+    let sandbox = sandbox().await;
+    let mut common = CommonParams::new(DEFAULT_APP_ID);
+    common.charset = Charset::Gbk;
+    let sent = call_with(
+        &sandbox,
+        &biz("G1NOTPASS", "260104197909275964", JPEG_B64),
+        common,
+        Timestamp::now(),
+    )
+    .await;
+    // The body is GBK: the Chinese failed_reason is not valid UTF-8.
+    assert!(std::str::from_utf8(&sent.body).is_err());
+    let node = verified(&sent, Charset::Gbk);
+    assert_eq!(node["failed_reason"], "人脸比对不通过");
+    // The name travelled as GBK and was decoded as such (else the check would fail).
+    assert_eq!(node["code"], "10000");
+}
+
+#[tokio::test]
+async fn faults_apply_once_in_order() {
+    let sandbox = sandbox().await;
+    let biz = biz("F1", "260104197909275964", JPEG_B64);
+    sandbox.inject(Fault::ServerError);
+    sandbox.inject(Fault::TruncatedBody);
+    sandbox.inject(Fault::BadSignature);
+    sandbox.inject(Fault::UnknownError);
+    let sent = call(&sandbox, &biz).await;
+    assert_eq!(sent.status, 502);
+    assert!(String::from_utf8_lossy(&sent.body).contains("<title>502 Bad Gateway</title>"));
+    let key = AlipayPublicKey::parse(&keys().alipay_public_pem).unwrap();
+    let opts = VerifyOptions {
+        method: METHOD,
+        sign_type: SignType::Rsa2,
+        charset: Charset::Utf8,
+        verifier: &key,
+    };
+    let truncated = call(&sandbox, &biz).await;
+    assert!(matches!(
+        verify_response(&truncated.body, &opts),
+        Err(ResponseError::Malformed { .. })
+    ));
+    let bad = call(&sandbox, &biz).await;
+    assert!(matches!(
+        verify_response(&bad.body, &opts),
+        Err(ResponseError::SignatureInvalid { .. })
+    ));
+    let busy = verified(&call(&sandbox, &biz).await, Charset::Utf8);
+    assert_eq!(
+        (busy["code"].as_str(), busy["sub_code"].as_str()),
+        (Some("20000"), Some("isp.unknow-error"))
+    );
+    assert_eq!(
+        verified(&call(&sandbox, &biz).await, Charset::Utf8)["passed"],
+        "true"
+    );
+    assert_eq!(sandbox.requests().len(), 5);
+    assert_eq!(sandbox.requests()[0].param("method"), Some(METHOD));
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn keygen_round_trips_through_files() {
+    let dir = std::env::temp_dir().join(format!("alipay-sandbox-keys-{}", std::process::id()));
+    keys().write_to_dir(&dir).unwrap();
+    let read = KeySet::read_from_dir(&dir).unwrap();
+    assert_eq!(read.app_private_pem, keys().app_private_pem);
+    assert_eq!(read.alipay_public_pem, keys().alipay_public_pem);
+    // The pairs match: the app public key is the public half of the app private key.
+    let app = AppPrivateKey::parse(&read.app_private_pem).unwrap();
+    assert_eq!(
+        app.public_key(),
+        &AlipayPublicKey::parse(&read.app_public_pem).unwrap()
+    );
+    assert!(format!("{read:?}").contains("redacted"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
