@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod sandbox;
 mod sign_verify;
 
 /// Alipay OpenAPI command-line tools.
@@ -25,6 +26,9 @@ enum Command {
     Sign(sign_verify::SignArgs),
     /// Verify a raw gateway response body and show what the signature covers.
     Verify(sign_verify::VerifyArgs),
+    /// Run a local emulated Alipay gateway.
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
 }
 
 /// Flags shared by commands that sign or verify.
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign_verify::sign(args),
         Command::Verify(args) => sign_verify::verify(args),
+        Command::Sandbox(command) => sandbox::run(command),
     };
     match result {
         Ok(code) => code,
