@@ -8,6 +8,7 @@
 pub mod charset;
 pub mod crypto;
 pub mod envelope;
+pub mod form;
 pub mod gateway;
 pub mod keys;
 pub mod model;

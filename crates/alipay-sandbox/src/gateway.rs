@@ -12,7 +12,7 @@ use alipay_protocol::{
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::form;
+use alipay_protocol::form;
 use crate::{Fault, RecordedRequest};
 
 /// An app registered with the sandbox.

@@ -16,7 +16,6 @@ use axum::response::Response;
 use tokio::sync::oneshot;
 
 mod certify;
-mod form;
 mod gateway;
 mod idcard;
 mod keys;

@@ -1,11 +1,12 @@
 //! Form decoding at the byte level: a GBK request percent-encodes GBK bytes, so values
 //! must be percent-decoded to bytes first and only then decoded in the request charset.
-//! (`form_urlencoded::parse` decodes as UTF-8 and would mangle GBK.)
+//! (`form_urlencoded::parse` decodes as UTF-8 and would mangle GBK.) Each value is
+//! decoded exactly once: `+` is a space and `%XX` a byte.
 
-use alipay_protocol::Charset;
+use crate::Charset;
 
 /// Raw `(name, value)` byte pairs of a query string or form body, in order.
-pub(crate) fn parse_bytes(input: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+pub fn parse_bytes(input: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
     input
         .split(|&b| b == b'&')
         .filter(|piece| !piece.is_empty())
@@ -27,8 +28,9 @@ fn decode_component(raw: &[u8]) -> Vec<u8> {
     percent_encoding::percent_decode(&plus_as_space).collect()
 }
 
-/// Decodes the pairs in `charset`; `Err` names the first parameter that is not valid.
-pub(crate) fn decode_pairs(
+/// Decodes the pairs in `charset`; `Err` holds the name of the first parameter that is
+/// not valid in it.
+pub fn decode_pairs(
     pairs: &[(Vec<u8>, Vec<u8>)],
     charset: Charset,
 ) -> Result<Vec<(String, String)>, String> {
