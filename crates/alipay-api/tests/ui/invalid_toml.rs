@@ -1,0 +1,9 @@
+mod m {
+    alipay_api::alipay_api!(inline = r#"
+method = "a.b"
+title = "t"
+description = "no closing quote
+"#);
+}
+
+fn main() {}
