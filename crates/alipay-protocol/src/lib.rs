@@ -5,6 +5,7 @@
 //! gets back what to send. See the crate README for an overview.
 #![doc = include_str!("../README.md")]
 
+pub mod aes;
 pub mod charset;
 pub mod crypto;
 pub mod envelope;
@@ -12,9 +13,11 @@ pub mod form;
 pub mod gateway;
 pub mod keys;
 pub mod model;
+pub mod notify;
 pub mod response;
 pub mod time;
 
+pub use aes::{AesError, AesKey};
 pub use charset::Charset;
 pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
 pub use envelope::{Call, CommonParams, SignedRequest, sign_content};

@@ -143,6 +143,31 @@ impl VerifiedResponse {
         self.alipay_cert_sn.as_deref()
     }
 
+    /// Decrypts an AES-encrypted node (after its signature verified) into a response
+    /// whose [`raw`](Self::raw) is the plaintext JSON object. A plain node is returned
+    /// unchanged, so callers with an AES key can call this on every response.
+    pub fn decrypt(
+        self,
+        key: &crate::aes::AesKey,
+        charset: Charset,
+    ) -> Result<VerifiedResponse, ResponseError> {
+        if !self.is_encrypted() {
+            return Ok(self);
+        }
+        let ciphertext: String = serde_json::from_str(&self.raw)
+            .map_err(|_| malformed("the encrypted node is not a JSON string"))?;
+        let plain = key
+            .decrypt(&ciphertext, charset)
+            .map_err(|e| malformed(e.to_string()))?;
+        let status = serde_json::from_str::<GatewayStatus>(&plain)
+            .map_err(|e| malformed(format!("the decrypted node is not a JSON object ({e})")))?;
+        Ok(VerifiedResponse {
+            raw: plain,
+            status: Some(status),
+            ..self
+        })
+    }
+
     /// Deserializes the verified node into `T`.
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_str(&self.raw)

@@ -306,3 +306,108 @@ fn envelope_matches_python_capture() {
 fn form_pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {
     form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
 }
+
+#[test]
+fn aes_vectors() {
+    use alipay_protocol::AesKey;
+    let vectors = json("aes.json");
+    for case in vectors["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let key = AesKey::from_base64(case["key_base64"].as_str().unwrap()).unwrap();
+        let plain = case["plaintext"].as_str().unwrap();
+        let cipher = case["ciphertext_base64"].as_str().unwrap();
+        assert_eq!(key.encrypt(plain, Charset::Utf8).unwrap(), cipher, "{name}");
+        assert_eq!(key.decrypt(cipher, Charset::Utf8).unwrap(), plain, "{name}");
+    }
+    // Encrypt, then sign: the request vector's ciphertext and signature.
+    let req = &vectors["encrypted_request"];
+    let key = AesKey::from_base64(req["key_base64"].as_str().unwrap()).unwrap();
+    let cipher = key
+        .encrypt(
+            req["biz_content_plaintext"].as_str().unwrap(),
+            Charset::Utf8,
+        )
+        .unwrap();
+    assert_eq!(cipher, req["params"]["biz_content"].as_str().unwrap());
+    let app = AppPrivateKey::parse(read("keys/app_private_pkcs1.pem")).unwrap();
+    let params = params_of(req);
+    let signed = SignedRequest::sign_params(
+        params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignType::Rsa2,
+        Charset::Utf8,
+        &app,
+    )
+    .unwrap();
+    assert_eq!(
+        signed.sign_content(),
+        req["expected_sign_content"].as_str().unwrap()
+    );
+    assert_eq!(signed.sign(), req["expected_sign"].as_str().unwrap());
+    // Verify the quoted token, then decrypt.
+    let resp = &vectors["encrypted_response"];
+    let alipay = AlipayPublicKey::parse(read("keys/alipay_public.pem")).unwrap();
+    let opts = VerifyOptions {
+        method: resp["method"].as_str().unwrap(),
+        sign_type: SignType::Rsa2,
+        charset: Charset::Utf8,
+        verifier: &alipay,
+    };
+    let Ok(Checked::Verified(v)) =
+        verify_response(resp["body"].as_str().unwrap().as_bytes(), &opts)
+    else {
+        panic!("encrypted response did not verify");
+    };
+    assert_eq!(v.raw(), resp["signed_content"].as_str().unwrap());
+    assert!(v.is_encrypted());
+    let v = v.decrypt(&key, Charset::Utf8).unwrap();
+    assert_eq!(v.raw(), resp["decrypted_plaintext"].as_str().unwrap());
+    assert_eq!(v.status().unwrap().code, "10000");
+    let fields: Value = v.parse().unwrap();
+    for (k, want) in resp["expected_fields"].as_object().unwrap() {
+        assert_eq!(&fields[k], want, "{k}");
+    }
+    // A wrong key fails on padding, never yields garbage as data.
+    let wrong = AesKey::from_base64("mBXPQtHeNMoU5wOTqWbIpK0gpNKUEeBBA+Pq07e/p+c=").unwrap();
+    let Ok(Checked::Verified(v)) =
+        verify_response(resp["body"].as_str().unwrap().as_bytes(), &opts)
+    else {
+        panic!()
+    };
+    assert!(v.decrypt(&wrong, Charset::Utf8).is_err());
+    assert!(AesKey::from_base64("c2hvcnQ=").is_err());
+}
+
+#[test]
+fn notify_vectors_from_the_raw_form_body() {
+    use alipay_protocol::notify::{NotifyError, verify_notification};
+    let vectors = json("notify.json");
+    let alipay = AlipayPublicKey::parse(read("keys/alipay_public.pem")).unwrap();
+    for case in vectors["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        // Encode the decoded params as a form body, as Alipay posts it.
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                case["params_form_decoded"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k, v.as_str().unwrap())),
+            )
+            .finish();
+        let verified =
+            verify_notification(body.as_bytes(), &alipay).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            verified.sign_content(),
+            case["expected_sign_content"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(verified.get("subject"), Some("测试商品 & more"), "{name}");
+        // Decoding twice would turn `+` or `%25` into something else: tampering is caught.
+        let tampered = body.replacen("subject=", "subject=X", 1);
+        assert_eq!(
+            verify_notification(tampered.as_bytes(), &alipay).unwrap_err(),
+            NotifyError::SignatureInvalid,
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! Asynchronous notifications (异步通知) posted to `notify_url` (protocol.md §8).
+//!
+//! Verification runs over the form-*decoded* values: `sign` and `sign_type` removed,
+//! empty values dropped, sorted by key, `k=v` joined with `&` (Java's `rsaCheckV1`).
+//! The API takes the raw form body so percent-escapes and `+` are decoded exactly once
+//! here; a web framework's already-decoded map would invite decoding twice.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::charset::Charset;
+use crate::crypto::{SignType, Verifier};
+use crate::envelope::sign_content;
+use crate::form;
+
+/// What to answer Alipay after processing a notification successfully (plain text).
+pub const SUCCESS_REPLY: &str = "success";
+
+/// Why a notification was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotifyError {
+    /// No `sign` parameter.
+    #[error("the notification has no `sign` parameter")]
+    MissingSign,
+    /// `sign_type` or `charset` has a value we do not know.
+    #[error("the notification's `{param}` is not supported")]
+    Unsupported {
+        /// The parameter.
+        param: &'static str,
+    },
+    /// A value is not valid in the notification's charset.
+    #[error("parameter `{0}` is not valid text in the notification's charset")]
+    Undecodable(String),
+    /// The signature does not verify: do not act on the notification.
+    #[error(
+        "the notification's signature does not verify; check the Alipay public key, and that the \
+         body is passed exactly as received"
+    )]
+    SignatureInvalid,
+}
+
+/// A notification whose signature verified.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifiedNotification {
+    params: Vec<(String, String)>,
+    sign_content: String,
+}
+
+impl fmt::Debug for VerifiedNotification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.params.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("VerifiedNotification")
+            .field("params", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedNotification {
+    /// A parameter's decoded value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every parameter (including empty ones and `sign_type`; not `sign`), in body order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The exact text the signature was checked over.
+    pub fn sign_content(&self) -> &str {
+        &self.sign_content
+    }
+}
+
+/// Verifies a raw `application/x-www-form-urlencoded` notification body.
+///
+/// The charset is the notification's own `charset` parameter (default utf-8); the
+/// algorithm is its `sign_type` (default RSA2).
+pub fn verify_notification(
+    body: &[u8],
+    verifier: &dyn Verifier,
+) -> Result<VerifiedNotification, NotifyError> {
+    let raw = form::parse_bytes(body);
+    let ascii = |name: &str| {
+        raw.iter()
+            .find(|(k, _)| k == name.as_bytes())
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let charset = match ascii("charset") {
+        None => Charset::Utf8,
+        Some(c) => c
+            .parse()
+            .map_err(|_| NotifyError::Unsupported { param: "charset" })?,
+    };
+    let sign_type = match ascii("sign_type") {
+        None => SignType::Rsa2,
+        Some(t) => t
+            .parse()
+            .map_err(|_| NotifyError::Unsupported { param: "sign_type" })?,
+    };
+    let params = form::decode_pairs(&raw, charset).map_err(NotifyError::Undecodable)?;
+    let sign = params
+        .iter()
+        .find(|(k, _)| k == "sign")
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
+        .ok_or(NotifyError::MissingSign)?;
+    let content = sign_content(
+        params
+            .iter()
+            .filter(|(k, _)| k != "sign" && k != "sign_type")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let signature = STANDARD
+        .decode(sign.as_bytes())
+        .map_err(|_| NotifyError::SignatureInvalid)?;
+    let bytes = charset
+        .encode(&content)
+        .map_err(|_| NotifyError::SignatureInvalid)?;
+    if !verifier.verify(sign_type, &bytes, &signature) {
+        return Err(NotifyError::SignatureInvalid);
+    }
+    Ok(VerifiedNotification {
+        params: params.into_iter().filter(|(k, _)| k != "sign").collect(),
+        sign_content: content,
+    })
+}
