@@ -1,0 +1,474 @@
+//! `ClientBuilder`: one builder for the async and the blocking client.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alipay_protocol::keys::{KeyRole, MIN_RSA2_BITS};
+use alipay_protocol::{
+    AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, Charset, CommonParams, KeyError, SignType,
+    Signer, Verifier, check_not_own_key,
+};
+
+use crate::client::{AlipayClient, Inner};
+use crate::config::{
+    Clock, Gateway, KeySource, ProxySetting, RetryPolicy, SharedClock, SystemClock, redact_userinfo,
+};
+use crate::error::BuildError;
+
+/// The default maximum response size: 10 MiB. Gateway answers are a few kilobytes;
+/// the cap only stops a misbehaving peer from exhausting memory.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 10 * 1024 * 1024;
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default overall timeout of one attempt.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds an [`AlipayClient`] (or, with the `blocking` feature, a
+/// `blocking::AlipayClient`): get one from
+/// `AlipayClient::builder()`. The type parameter only selects what `build()` returns.
+///
+/// Required: [`app_id`](Self::app_id), the app private key (or a [`signer`](Self::signer))
+/// and the Alipay public key (or a [`verifier`](Self::verifier)). Every mistake that can
+/// be detected without a network call is reported by `build()`.
+pub struct ClientBuilder<C = AlipayClient> {
+    app_id: Option<String>,
+    app_private_key: Option<KeySource>,
+    signer: Option<Arc<dyn Signer>>,
+    alipay_public_key: Option<KeySource>,
+    verifier: Option<Arc<dyn Verifier>>,
+    sign_type: SignType,
+    charset: Charset,
+    gateway: Gateway,
+    app_auth_token: Option<String>,
+    notify_url: Option<String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    proxy: ProxySetting,
+    user_agent: String,
+    max_response_size: u64,
+    retry: RetryPolicy,
+    clock: SharedClock,
+    _client: PhantomData<fn() -> C>,
+}
+
+impl<C> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        ClientBuilder {
+            app_id: None,
+            app_private_key: None,
+            signer: None,
+            alipay_public_key: None,
+            verifier: None,
+            sign_type: SignType::Rsa2,
+            charset: Charset::Utf8,
+            gateway: Gateway::Production,
+            app_auth_token: None,
+            notify_url: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            proxy: ProxySetting::System,
+            user_agent: concat!("alipay-rust-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            retry: RetryPolicy::default(),
+            clock: Arc::new(SystemClock),
+            _client: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("app_id", &self.app_id)
+            .field("app_private_key", &self.app_private_key)
+            .field("signer", &self.signer.as_ref().map(|_| "<custom>"))
+            .field("alipay_public_key", &self.alipay_public_key)
+            .field("verifier", &self.verifier.as_ref().map(|_| "<custom>"))
+            .field("sign_type", &self.sign_type)
+            .field("charset", &self.charset)
+            .field("gateway", &redact_userinfo(self.gateway.url()))
+            .field(
+                "app_auth_token",
+                &self.app_auth_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy)
+            .field("max_response_size", &self.max_response_size)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// The app id (`app_id`), e.g. `2021000000000001`.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// The app private key (应用私钥): PKCS#1 or PKCS#8, as PEM, bare base64 or DER,
+    /// from a file, text or bytes. A `&str`/`String` is key *text*; use
+    /// [`app_private_key_file`](Self::app_private_key_file) for a path.
+    pub fn app_private_key(mut self, key: impl Into<KeySource>) -> Self {
+        self.app_private_key = Some(key.into());
+        self
+    }
+
+    /// The app private key from a file.
+    pub fn app_private_key_file(self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.app_private_key(KeySource::Path(path.into()))
+    }
+
+    /// A custom signer (KMS, HSM) instead of an app private key. Its `sign` is called
+    /// on the calling task for every attempt, so it should not block for long.
+    pub fn signer(mut self, signer: impl Signer + 'static) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    /// The Alipay public key (支付宝公钥), as PEM, bare base64 or DER, from a file,
+    /// text or bytes. A `&str`/`String` is key *text*.
+    pub fn alipay_public_key(mut self, key: impl Into<KeySource>) -> Self {
+        self.alipay_public_key = Some(key.into());
+        self
+    }
+
+    /// The Alipay public key from a file.
+    pub fn alipay_public_key_file(self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.alipay_public_key(KeySource::Path(path.into()))
+    }
+
+    /// A custom response verifier instead of the Alipay public key. Responses are
+    /// always verified; there is no way to skip it.
+    pub fn verifier(mut self, verifier: impl Verifier + 'static) -> Self {
+        self.verifier = Some(Arc::new(verifier));
+        self
+    }
+
+    /// The sign type; `RSA2` by default.
+    pub fn sign_type(mut self, sign_type: SignType) -> Self {
+        self.sign_type = sign_type;
+        self
+    }
+
+    /// The request and response charset; `utf-8` by default.
+    pub fn charset(mut self, charset: Charset) -> Self {
+        self.charset = charset;
+        self
+    }
+
+    /// The gateway; production by default.
+    pub fn gateway(mut self, gateway: Gateway) -> Self {
+        self.gateway = gateway;
+        self
+    }
+
+    /// An `app_auth_token` sent with every call (an ISV acting for one merchant);
+    /// [`CallOptions::app_auth_token`](crate::CallOptions::app_auth_token) overrides it.
+    pub fn app_auth_token(mut self, token: impl Into<String>) -> Self {
+        self.app_auth_token = Some(token.into());
+        self
+    }
+
+    /// A `notify_url` sent with every call.
+    pub fn notify_url(mut self, url: impl Into<String>) -> Self {
+        self.notify_url = Some(url.into());
+        self
+    }
+
+    /// The connect timeout; 10 s by default.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The overall timeout of one attempt (connect, send, read the whole answer);
+    /// 30 s by default. Retries each get the full timeout again.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or `socks5://`
+    /// if reqwest supports it; credentials as `http://user:pass@host:port`). Without
+    /// this, the system proxy settings (`HTTPS_PROXY`, `NO_PROXY`) apply.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Ignores proxy settings, including the system's.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::None;
+        self
+    }
+
+    /// The `User-Agent` header; `alipay-rust-sdk/<version>` by default.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The largest response body accepted, in bytes; 10 MiB by default.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
+    /// The retry policy; [`RetryPolicy::default`] (2 retries) by default.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The clock that stamps requests; the system clock by default.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Validates everything and creates the shared client state.
+    pub(crate) fn build_inner(self) -> Result<Inner, BuildError> {
+        let app_id = self
+            .app_id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or(BuildError::MissingField { field: "app_id" })?;
+        if !app_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(BuildError::InvalidField {
+                field: "app_id",
+                reason: "must consist of ASCII letters and digits (e.g. 2021000000000001)".into(),
+            });
+        }
+
+        // The parsed app key is kept until the Alipay key is known, for the own-key check.
+        let mut app_key: Option<Arc<AppPrivateKey>> = None;
+        let (signer, app_public): (Arc<dyn Signer>, Option<AlipayPublicKey>) =
+            match (self.app_private_key, self.signer) {
+                (Some(_), Some(_)) => {
+                    return Err(BuildError::Conflict {
+                        first: "app_private_key",
+                        second: "signer",
+                    });
+                }
+                (None, None) => {
+                    return Err(BuildError::MissingField {
+                        field: "app_private_key",
+                    });
+                }
+                (Some(source), None) => {
+                    let bytes = load(&source, KeyRole::AppPrivateKey)?;
+                    let key = Arc::new(AppPrivateKey::parse(bytes)?);
+                    key.check_sign_type(self.sign_type)?;
+                    let public = AppPrivateKey::public_key(&key).clone();
+                    app_key = Some(Arc::clone(&key));
+                    (key, Some(public))
+                }
+                (None, Some(signer)) => {
+                    let public = signer.public_key().cloned();
+                    if let Some(public) = &public
+                        && self.sign_type == SignType::Rsa2
+                        && public.bits() < MIN_RSA2_BITS
+                    {
+                        return Err(KeyError::TooSmall {
+                            role: KeyRole::AppPrivateKey,
+                            bits: public.bits(),
+                            min: MIN_RSA2_BITS,
+                        }
+                        .into());
+                    }
+                    (signer, public)
+                }
+            };
+
+        let (verifier, alipay_fingerprint): (Arc<dyn Verifier>, Option<String>) =
+            match (self.alipay_public_key, self.verifier) {
+                (Some(_), Some(_)) => {
+                    return Err(BuildError::Conflict {
+                        first: "alipay_public_key",
+                        second: "verifier",
+                    });
+                }
+                (None, None) => {
+                    return Err(BuildError::MissingField {
+                        field: "alipay_public_key",
+                    });
+                }
+                (Some(source), None) => {
+                    let bytes = load(&source, KeyRole::AlipayPublicKey)?;
+                    let key = AlipayPublicKey::parse(bytes)?;
+                    match (&app_key, &app_public) {
+                        (Some(app_key), _) => check_not_own_key(app_key, &key)?,
+                        // A custom signer exposes only its public half: same comparison.
+                        (None, Some(app_public)) if *app_public == key => {
+                            return Err(AlipayKeyIsAppKey {
+                                fingerprint: key.fingerprint(),
+                            }
+                            .into());
+                        }
+                        _ => {}
+                    }
+                    let fingerprint = key.fingerprint();
+                    (Arc::new(key), Some(fingerprint))
+                }
+                (None, Some(verifier)) => {
+                    let fingerprint = verifier.key_fingerprint();
+                    (verifier, fingerprint)
+                }
+            };
+
+        let gateway = parse_gateway(self.gateway.url())?;
+        if self.max_response_size == 0 {
+            return Err(BuildError::InvalidField {
+                field: "max_response_size",
+                reason: "must be at least 1 byte".into(),
+            });
+        }
+        for (field, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(BuildError::InvalidField {
+                    field,
+                    reason: "must be longer than zero".into(),
+                });
+            }
+        }
+        if self.retry.initial_backoff > self.retry.max_backoff {
+            return Err(BuildError::InvalidField {
+                field: "retry",
+                reason: "initial_backoff is longer than max_backoff".into(),
+            });
+        }
+        if reqwest::header::HeaderValue::from_str(&self.user_agent).is_err() {
+            return Err(BuildError::InvalidField {
+                field: "user_agent",
+                reason: "is not a valid HTTP header value (visible ASCII only)".into(),
+            });
+        }
+        let proxy = match &self.proxy {
+            ProxySetting::Url(url) => {
+                Some(
+                    reqwest::Proxy::all(url.as_str()).map_err(|_| BuildError::InvalidField {
+                        field: "proxy",
+                        reason: format!("`{}` is not a valid proxy URL", redact_userinfo(url)),
+                    })?,
+                )
+            }
+            _ => None,
+        };
+        let http = HttpSettings {
+            proxy: self.proxy.clone(),
+            reqwest_proxy: proxy,
+            user_agent: self.user_agent,
+        };
+        let default_http = http
+            .client(self.connect_timeout)
+            .map_err(|e| BuildError::HttpClient(Box::new(e)))?;
+
+        let mut common = CommonParams::new(app_id);
+        common.sign_type = self.sign_type;
+        common.charset = self.charset;
+        common.app_auth_token = self.app_auth_token;
+        common.notify_url = self.notify_url;
+
+        Ok(Inner {
+            common,
+            signer,
+            verifier,
+            app_key_fingerprint: app_public.map(|k| k.fingerprint()),
+            alipay_key_fingerprint: alipay_fingerprint,
+            host: gateway.host.clone(),
+            gateway: gateway.url,
+            http: default_http,
+            http_settings: http,
+            extra_pools: std::sync::Mutex::new(Vec::new()),
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            max_response_size: self.max_response_size,
+            retry: self.retry,
+            clock: self.clock,
+        })
+    }
+}
+
+impl ClientBuilder<AlipayClient> {
+    /// Builds the client, checking every setting.
+    pub fn build(self) -> Result<AlipayClient, BuildError> {
+        Ok(AlipayClient::from_inner(self.build_inner()?))
+    }
+}
+
+/// What the HTTP client is built from; kept to build extra pools for per-call
+/// connect timeouts.
+pub(crate) struct HttpSettings {
+    proxy: ProxySetting,
+    reqwest_proxy: Option<reqwest::Proxy>,
+    user_agent: String,
+}
+
+impl HttpSettings {
+    pub(crate) fn client(&self, connect_timeout: Duration) -> reqwest::Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(self.user_agent.as_str())
+            .connect_timeout(connect_timeout)
+            // The gateway never redirects a POST; following one would resend the
+            // signed request (with personal data) to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(60));
+        match (&self.proxy, &self.reqwest_proxy) {
+            (ProxySetting::None, _) => builder = builder.no_proxy(),
+            (ProxySetting::Url(_), Some(proxy)) => builder = builder.proxy(proxy.clone()),
+            _ => {}
+        }
+        builder.build()
+    }
+}
+
+struct GatewayUrl {
+    url: String,
+    host: String,
+}
+
+fn parse_gateway(url: &str) -> Result<GatewayUrl, BuildError> {
+    let invalid = |reason: &str| BuildError::InvalidField {
+        field: "gateway",
+        reason: format!("`{}` {reason}", redact_userinfo(url)),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&format!("is not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid(
+            "must start with https:// (or http:// for a local gateway)",
+        ));
+    }
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| invalid("has no host"))?;
+    if parsed.fragment().is_some() {
+        return Err(invalid("must not have a #fragment"));
+    }
+    let host = match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    Ok(GatewayUrl {
+        url: url.to_owned(),
+        host,
+    })
+}
+
+fn load(source: &KeySource, role: KeyRole) -> Result<Vec<u8>, BuildError> {
+    match source {
+        KeySource::Path(path) => std::fs::read(path).map_err(|source| BuildError::ReadKeyFile {
+            role,
+            path: path.clone(),
+            source,
+        }),
+        KeySource::Text(text) => Ok(text.as_bytes().to_vec()),
+        KeySource::Bytes(bytes) => Ok(bytes.clone()),
+    }
+}

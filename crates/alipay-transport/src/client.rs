@@ -1,0 +1,428 @@
+//! The async client.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use alipay_protocol::{
+    ApiMethod, CallStyle, CommonParams, GatewayStatus, Signer, ValidationError, VerifiedResponse,
+    Verifier,
+};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+use tracing::field::Empty;
+
+use crate::builder::{ClientBuilder, HttpSettings};
+use crate::config::{CallOptions, RetryPolicy, SharedClock};
+use crate::error::{Error, HttpStatusError, TransportError, TransportErrorKind};
+use crate::exchange::{self, Expect};
+use crate::wire;
+
+/// Extra connection pools kept for per-call connect timeouts that differ from the
+/// client's; beyond this many distinct values a pool is built per call.
+const MAX_EXTRA_POOLS: usize = 4;
+
+/// An async client for the Alipay OpenAPI gateway.
+///
+/// Cheap to clone: clones share one configuration, one parsed key pair and one
+/// connection pool. Every response signature is verified; there is no switch to skip
+/// it. See the crate documentation for an example.
+#[derive(Clone)]
+pub struct AlipayClient {
+    inner: Arc<Inner>,
+}
+
+/// The state shared by clones (and by the blocking client).
+pub(crate) struct Inner {
+    pub(crate) common: CommonParams,
+    pub(crate) signer: Arc<dyn Signer>,
+    pub(crate) verifier: Arc<dyn Verifier>,
+    pub(crate) app_key_fingerprint: Option<String>,
+    pub(crate) alipay_key_fingerprint: Option<String>,
+    pub(crate) host: String,
+    pub(crate) gateway: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) http_settings: HttpSettings,
+    pub(crate) extra_pools: Mutex<Vec<(Duration, reqwest::Client)>>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_size: u64,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) clock: SharedClock,
+}
+
+impl fmt::Debug for AlipayClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt_fields(f.debug_struct("AlipayClient"))
+    }
+}
+
+impl Inner {
+    /// Everything except secrets: keys appear only as fingerprints.
+    pub(crate) fn fmt_fields(&self, mut d: fmt::DebugStruct<'_, '_>) -> fmt::Result {
+        d.field("app_id", &self.common.app_id)
+            .field("gateway", &self.host)
+            .field("sign_type", &self.common.sign_type)
+            .field("charset", &self.common.charset)
+            .field("app_key_fingerprint", &self.app_key_fingerprint)
+            .field("alipay_key_fingerprint", &self.alipay_key_fingerprint)
+            .field(
+                "app_auth_token",
+                &self.common.app_auth_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("max_response_size", &self.max_response_size)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The raw verified node of a successful call (`code == 10000`), for methods without
+/// a typed spec. Its `Debug` shows only the status and size: the node may hold
+/// personal data.
+#[derive(Clone)]
+pub struct RawResponse {
+    raw: String,
+    status: GatewayStatus,
+    trace_id: Option<String>,
+}
+
+impl RawResponse {
+    /// The exact node text whose signature verified.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// `code`, `msg` (and, unusually for a success, `sub_code`/`sub_msg`).
+    pub fn status(&self) -> &GatewayStatus {
+        &self.status
+    }
+
+    /// The gateway's trace id, when the answer carried one.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_deref()
+    }
+
+    /// The node as a JSON value.
+    pub fn to_value(&self) -> Result<serde_json::Value, Error> {
+        exchange::parse_node(&self.raw)
+    }
+
+    /// The node as a typed value; a mismatch names the JSON path.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        exchange::parse_node(&self.raw)
+    }
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("trace_id", &self.trace_id)
+            .field("bytes", &self.raw.len())
+            .finish()
+    }
+}
+
+/// A verified success and where it came from.
+pub(crate) struct Answer {
+    pub(crate) response: VerifiedResponse,
+    pub(crate) trace_id: Option<String>,
+}
+
+impl AlipayClient {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder<AlipayClient> {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        AlipayClient {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The app id.
+    pub fn app_id(&self) -> &str {
+        &self.inner.common.app_id
+    }
+
+    #[cfg(any(feature = "blocking", test))]
+    pub(crate) fn inner_host(&self) -> &str {
+        &self.inner.host
+    }
+
+    /// The gateway URL requests are posted to.
+    pub fn gateway_url(&self) -> &str {
+        &self.inner.gateway
+    }
+
+    /// Calls a typed method with the client's settings.
+    ///
+    /// Returns the verified, typed response node when the gateway answered `code
+    /// 10000`; a business "not passed" result is such a value. Any other code is
+    /// [`Error::Gateway`].
+    pub fn execute<R: ApiMethod>(
+        &self,
+        request: &R,
+    ) -> impl Future<Output = Result<R::Response, Error>> + Send + use<R> {
+        self.execute_with(request, CallOptions::default())
+    }
+
+    /// Calls a typed method with per-call overrides.
+    ///
+    /// The request is validated and its `biz_content` serialized once, before
+    /// anything is sent; the returned future does not borrow `self` or `request`
+    /// (it can be spawned when `R` is `'static`).
+    pub fn execute_with<R: ApiMethod>(
+        &self,
+        request: &R,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<R::Response, Error>> + Send + use<R> {
+        let inner = Arc::clone(&self.inner);
+        let span = call_span(R::METHOD, &inner.common.app_id);
+        let biz_content = span.in_scope(|| {
+            if R::CALL_STYLE != CallStyle::ServerCall {
+                return Err(Error::InvalidRequest(ValidationError::Invalid {
+                    field: "method".into(),
+                    reason: format!(
+                        "{} is a page-redirect method: build its URL and send the user's \
+                         browser there instead of executing it",
+                        R::METHOD
+                    ),
+                }));
+            }
+            request.to_biz_content().map_err(Error::InvalidRequest)
+        });
+        async move {
+            let biz_content = match biz_content {
+                Ok(biz) => biz,
+                Err(e) => return Err(record_failure(e)),
+            };
+            let answer = inner.run(R::METHOD, Some(&biz_content), &options).await?;
+            exchange::parse_node::<R::Response>(answer.response.raw()).map_err(record_failure)
+        }
+        .instrument(span)
+    }
+
+    /// Calls a method that has no typed spec: `biz_content` is JSON text (empty for
+    /// none). The response is verified exactly like a typed call.
+    pub fn execute_raw(
+        &self,
+        method: &str,
+        biz_content: &str,
+    ) -> impl Future<Output = Result<RawResponse, Error>> + Send + 'static + use<> {
+        self.execute_raw_with(method, biz_content, CallOptions::default())
+    }
+
+    /// [`execute_raw`](Self::execute_raw) with per-call overrides.
+    pub fn execute_raw_with(
+        &self,
+        method: &str,
+        biz_content: &str,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<RawResponse, Error>> + Send + 'static + use<> {
+        let inner = Arc::clone(&self.inner);
+        let checked = exchange::check_method_name(method).and_then(|()| {
+            if biz_content.is_empty() {
+                Ok(None)
+            } else {
+                exchange::check_biz_content_json(biz_content).map(|()| Some(biz_content.to_owned()))
+            }
+        });
+        // An invalid name is not logged: it may be anything the caller passed.
+        let span_method = if checked.is_ok() { method } else { "<invalid>" };
+        let span = call_span(span_method, &inner.common.app_id);
+        let method = method.to_owned();
+        async move {
+            let biz_content = match checked {
+                Ok(biz) => biz,
+                Err(e) => return Err(record_failure(e)),
+            };
+            let answer = inner.run(&method, biz_content.as_deref(), &options).await?;
+            let status = answer.response.status().cloned().unwrap_or_default();
+            Ok(RawResponse {
+                raw: answer.response.raw().to_owned(),
+                status,
+                trace_id: answer.trace_id,
+            })
+        }
+        .instrument(span)
+    }
+}
+
+/// One span per call. Only non-personal fields: no `biz_content`, sign content, keys
+/// or response data.
+fn call_span(method: &str, app_id: &str) -> tracing::Span {
+    tracing::info_span!(
+        "alipay.call",
+        method = method,
+        app_id = app_id,
+        attempt = Empty,
+        latency_ms = Empty,
+        code = Empty,
+        sub_code = Empty,
+        trace_id = Empty,
+        outcome = Empty,
+    )
+}
+
+/// Records a failure that happened outside the send loop on the current span.
+fn record_failure(e: Error) -> Error {
+    let span = tracing::Span::current();
+    span.record("outcome", e.kind_name());
+    tracing::debug!(error = %e, "alipay call failed");
+    e
+}
+
+impl Inner {
+    /// Sends the call, retrying what is safe to retry, and records the outcome on the
+    /// current span.
+    async fn run(
+        &self,
+        method: &str,
+        biz_content: Option<&str>,
+        options: &CallOptions,
+    ) -> Result<Answer, Error> {
+        let span = tracing::Span::current();
+        let started = Instant::now();
+        let policy = options.retry.unwrap_or(self.retry);
+        let mut attempt: u32 = 0;
+        let mut result = loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let result = self.attempt(method, biz_content, options).await;
+            match &result {
+                Err(e) if e.is_retryable() && attempt <= policy.max_retries => {
+                    let delay = policy.delay(attempt, wire::jitter_random());
+                    tracing::warn!(
+                        attempt,
+                        error = e.kind_name(),
+                        code = e.as_gateway().map(|g| g.code.as_str()),
+                        delay_ms = delay.as_millis() as u64,
+                        "alipay call failed, retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                _ => break result,
+            }
+        };
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        match &mut result {
+            Ok(answer) => {
+                if let Some(status) = answer.response.status() {
+                    span.record("code", status.code.as_str());
+                    if let Some(sub) = &status.sub_code {
+                        span.record("sub_code", sub.as_str());
+                    }
+                }
+                span.record("outcome", "ok");
+                tracing::debug!("alipay call succeeded");
+            }
+            Err(e) => {
+                if let Error::Transport(t) = e {
+                    t.attempts = attempt;
+                }
+                if let Some(g) = e.as_gateway() {
+                    span.record("code", g.code.as_str());
+                    if let Some(sub) = &g.sub_code {
+                        span.record("sub_code", sub.as_str());
+                    }
+                }
+                span.record("outcome", e.kind_name());
+                tracing::debug!(error = %e, "alipay call failed");
+            }
+        }
+        result
+    }
+
+    /// One signed HTTP exchange.
+    async fn attempt(
+        &self,
+        method: &str,
+        biz_content: Option<&str>,
+        options: &CallOptions,
+    ) -> Result<Answer, Error> {
+        let signed = exchange::sign_attempt(
+            &self.common,
+            method,
+            biz_content,
+            options,
+            self.clock.now(),
+            &*self.signer,
+        )?;
+        let http = self.http_for(options.connect_timeout)?;
+        let request = http
+            .post(signed.url(&self.gateway))
+            .header(CONTENT_TYPE, signed.content_type())
+            .header(ACCEPT, "application/json")
+            .timeout(options.timeout.unwrap_or(self.timeout))
+            .body(signed.body());
+        tracing::trace!(body_bytes = signed.body().len(), "sending request");
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| Error::Transport(wire::send_error(e, &self.host)))?;
+        let trace_id = wire::trace_id(response.headers());
+        if let Some(id) = &trace_id {
+            tracing::Span::current().record("trace_id", id.as_str());
+        }
+        let status = response.status();
+        if !status.is_success() {
+            let prefix = wire::read_prefix(&mut response, wire::ERROR_BODY_READ_LIMIT).await;
+            return Err(Error::HttpStatus(HttpStatusError {
+                status: status.as_u16(),
+                reason: status.canonical_reason(),
+                excerpt: wire::excerpt(&prefix),
+                trace_id,
+            }));
+        }
+        let body = wire::read_bounded(&mut response, self.max_response_size, &self.host).await?;
+        tracing::trace!(
+            body_bytes = body.len(),
+            http_status = status.as_u16(),
+            "answer received"
+        );
+        let expect = Expect {
+            method,
+            sign_type: self.common.sign_type,
+            charset: self.common.charset,
+            verifier: &*self.verifier,
+            our_sign_content: signed.sign_content(),
+        };
+        let success = exchange::interpret(&body, &expect, trace_id.as_deref())?;
+        Ok(Answer {
+            response: success.response,
+            trace_id,
+        })
+    }
+
+    /// The HTTP client for a per-call connect timeout (reqwest fixes it per pool).
+    fn http_for(&self, connect_timeout: Option<Duration>) -> Result<reqwest::Client, Error> {
+        let wanted = match connect_timeout {
+            Some(t) if t != self.connect_timeout => t,
+            _ => return Ok(self.http.clone()),
+        };
+        let mut pools = self
+            .extra_pools
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, client)) = pools.iter().find(|(t, _)| *t == wanted) {
+            return Ok(client.clone());
+        }
+        let client = self.http_settings.client(wanted).map_err(|e| {
+            Error::Transport(TransportError::new(
+                TransportErrorKind::Other,
+                &self.host,
+                Some(Box::new(e)),
+            ))
+        })?;
+        if pools.len() < MAX_EXTRA_POOLS {
+            pools.push((wanted, client.clone()));
+        }
+        Ok(client)
+    }
+}

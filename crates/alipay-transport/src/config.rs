@@ -1,0 +1,351 @@
+//! Client configuration: keys, gateway, timeouts, proxy, retries, clock.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// Where a key comes from. `Debug` never shows key text or bytes.
+#[derive(Clone)]
+pub enum KeySource {
+    /// A file holding PEM, bare base64 (as Alipay's key tool writes it) or DER.
+    Path(PathBuf),
+    /// PEM or bare base64 text.
+    Text(String),
+    /// PEM/base64 text as bytes, or DER.
+    Bytes(Vec<u8>),
+}
+
+impl KeySource {
+    /// A key file.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        KeySource::Path(path.into())
+    }
+
+    /// PEM or bare base64 text.
+    pub fn text(text: impl Into<String>) -> Self {
+        KeySource::Text(text.into())
+    }
+
+    /// PEM/base64 bytes or DER.
+    pub fn bytes(bytes: impl Into<Vec<u8>>) -> Self {
+        KeySource::Bytes(bytes.into())
+    }
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            KeySource::Text(t) => write!(f, "Text(<redacted {} bytes>)", t.len()),
+            KeySource::Bytes(b) => write!(f, "Bytes(<redacted {} bytes>)", b.len()),
+        }
+    }
+}
+
+/// Text is key content, never a path: use [`KeySource::file`] for files.
+impl From<&str> for KeySource {
+    fn from(text: &str) -> Self {
+        KeySource::Text(text.to_owned())
+    }
+}
+
+impl From<String> for KeySource {
+    fn from(text: String) -> Self {
+        KeySource::Text(text)
+    }
+}
+
+impl From<Vec<u8>> for KeySource {
+    fn from(bytes: Vec<u8>) -> Self {
+        KeySource::Bytes(bytes)
+    }
+}
+
+impl From<&[u8]> for KeySource {
+    fn from(bytes: &[u8]) -> Self {
+        KeySource::Bytes(bytes.to_vec())
+    }
+}
+
+impl From<PathBuf> for KeySource {
+    fn from(path: PathBuf) -> Self {
+        KeySource::Path(path)
+    }
+}
+
+impl From<&Path> for KeySource {
+    fn from(path: &Path) -> Self {
+        KeySource::Path(path.to_owned())
+    }
+}
+
+/// The gateway to call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Gateway {
+    /// `https://openapi.alipay.com/gateway.do`.
+    #[default]
+    Production,
+    /// `https://openapi-sandbox.dl.alipaydev.com/gateway.do` (the current sandbox).
+    Sandbox,
+    /// Any other URL, e.g. a local emulated gateway. `http` and `https` are accepted.
+    Custom(String),
+}
+
+impl Gateway {
+    /// The production gateway URL.
+    pub const PRODUCTION_URL: &'static str = "https://openapi.alipay.com/gateway.do";
+    /// The sandbox gateway URL.
+    pub const SANDBOX_URL: &'static str = "https://openapi-sandbox.dl.alipaydev.com/gateway.do";
+
+    /// The URL requests are posted to.
+    pub fn url(&self) -> &str {
+        match self {
+            Gateway::Production => Self::PRODUCTION_URL,
+            Gateway::Sandbox => Self::SANDBOX_URL,
+            Gateway::Custom(url) => url,
+        }
+    }
+}
+
+/// When and how often to retry.
+///
+/// Only failures where sending again is safe are retried: a connection failure or
+/// timeout before any answer arrived, and the gateway's transient codes (`20000`,
+/// `isp.unknow-error`, `SYSTEM_ERROR`, see
+/// [`GatewayStatus::is_retryable`](alipay_protocol::GatewayStatus::is_retryable)). Every
+/// attempt sends the same `biz_content` (its `transaction_id` is the idempotency key)
+/// with a fresh timestamp and signature. The delay before retry *n* is
+/// `min(max_backoff, initial_backoff * 2^(n-1))`, of which a random half is dropped
+/// (jitter) so that many clients do not retry in lockstep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; `0` disables retrying.
+    pub max_retries: u32,
+    /// The delay before the first retry (before jitter).
+    pub initial_backoff: Duration,
+    /// The cap on any delay.
+    pub max_backoff: Duration,
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub const fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            initial_backoff: Duration::ZERO,
+            max_backoff: Duration::ZERO,
+        }
+    }
+
+    /// The delay before retry number `retry` (1-based), with jitter drawn from `random`
+    /// (uniform in `0..=u64::MAX`).
+    pub(crate) fn delay(&self, retry: u32, random: u64) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let capped = exp.min(self.max_backoff);
+        // "Equal jitter": keep half, randomise the other half. Never zero, never above the cap.
+        let half = capped / 2;
+        let nanos = half.as_nanos().min(u128::from(u64::MAX)) as u64;
+        let extra = if nanos == 0 { 0 } else { random % (nanos + 1) };
+        half + Duration::from_nanos(extra)
+    }
+}
+
+/// Two retries, 200 ms then 400 ms (each ±half jitter), never more than 2 s apart:
+/// enough to ride out a connection reset or a short gateway hiccup without
+/// multiplying the latency of a real outage.
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The source of the request `timestamp`. Inject one to make envelopes deterministic
+/// in tests; any `Fn() -> SystemTime + Send + Sync` is a clock.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The system clock (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+impl<F: Fn() -> SystemTime + Send + Sync + 'static> Clock for F {
+    fn now(&self) -> SystemTime {
+        self()
+    }
+}
+
+/// Per-call settings that override the client's.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// `app_auth_token` for this call (an ISV acting for a merchant).
+    pub app_auth_token: Option<String>,
+    /// `auth_token` (a user's access token) for this call.
+    pub auth_token: Option<String>,
+    /// The overall timeout of each attempt (connect, send, read the whole answer).
+    pub timeout: Option<Duration>,
+    /// The connect timeout of each attempt.
+    pub connect_timeout: Option<Duration>,
+    /// The retry policy for this call.
+    pub retry: Option<RetryPolicy>,
+}
+
+impl CallOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        CallOptions::default()
+    }
+
+    /// Sets `app_auth_token`.
+    pub fn app_auth_token(mut self, token: impl Into<String>) -> Self {
+        self.app_auth_token = Some(token.into());
+        self
+    }
+
+    /// Sets `auth_token`.
+    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
+        self.auth_token = Some(token.into());
+        self
+    }
+
+    /// Sets the overall timeout of each attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the connect timeout of each attempt. A value that differs from the
+    /// client's uses a separate connection pool (reqwest fixes the connect timeout per
+    /// pool), created on first use and kept for later calls.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+}
+
+impl fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |t: &Option<String>| t.as_ref().map(|_| "<redacted>");
+        f.debug_struct("CallOptions")
+            .field("app_auth_token", &redacted(&self.app_auth_token))
+            .field("auth_token", &redacted(&self.auth_token))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// How to reach the gateway through a proxy.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) enum ProxySetting {
+    /// The system settings (`HTTPS_PROXY`, `NO_PROXY`, …), reqwest's default.
+    #[default]
+    System,
+    /// No proxy at all.
+    None,
+    /// This proxy for every request.
+    Url(String),
+}
+
+impl fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxySetting::System => f.write_str("System"),
+            ProxySetting::None => f.write_str("None"),
+            ProxySetting::Url(url) => write!(f, "Url({})", redact_userinfo(url)),
+        }
+    }
+}
+
+/// Drops `user:password@` from a URL for display.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let prefix = if scheme.is_empty() {
+                String::new()
+            } else {
+                format!("{scheme}://")
+            };
+            format!("{prefix}<redacted>@{}", &rest[at + 1..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A shared clock handle.
+pub(crate) type SharedClock = Arc<dyn Clock>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped_exponential_with_bounded_jitter() {
+        let p = RetryPolicy {
+            max_retries: 5,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+        };
+        for (retry, full) in [
+            (1, 200),
+            (2, 400),
+            (3, 800),
+            (4, 1600),
+            (5, 2000),
+            (30, 2000),
+        ] {
+            let full = Duration::from_millis(full);
+            assert_eq!(p.delay(retry, 0), full / 2, "retry {retry}");
+            assert_eq!(
+                p.delay(retry, u64::MAX),
+                full / 2 + Duration::from_nanos(u64::MAX % ((full / 2).as_nanos() as u64 + 1))
+            );
+            for r in [1, 12345, 987_654_321_123] {
+                let d = p.delay(retry, r);
+                assert!(d >= full / 2 && d <= full, "retry {retry}: {d:?}");
+            }
+        }
+        assert_eq!(RetryPolicy::none().delay(1, 42), Duration::ZERO);
+    }
+
+    #[test]
+    fn proxy_credentials_are_not_shown() {
+        assert_eq!(
+            redact_userinfo("http://user:secret@proxy.local:3128"),
+            "http://<redacted>@proxy.local:3128"
+        );
+        assert_eq!(
+            redact_userinfo("http://proxy.local:3128/x@y"),
+            "http://proxy.local:3128/x@y"
+        );
+        let shown = format!(
+            "{:?}",
+            KeySource::text("-----BEGIN RSA PRIVATE KEY-----MIIE")
+        );
+        assert!(!shown.contains("MIIE"), "{shown}");
+    }
+}

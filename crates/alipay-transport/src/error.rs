@@ -1,0 +1,596 @@
+//! The one error type a call returns, and the error `build()` returns.
+//!
+//! [`Error`]'s variants follow the life of a request: it was never sent
+//! ([`Error::InvalidRequest`], [`Error::Signing`]), sending failed ([`Error::Transport`]),
+//! an answer arrived but is not a gateway response ([`Error::HttpStatus`],
+//! [`Error::ResponseTooLarge`], [`Error::MalformedResponse`],
+//! [`Error::SignatureMismatch`]), or the gateway answered with an error
+//! ([`Error::Gateway`]).
+//!
+//! None of these types prints request or response data: no `biz_content`, sign
+//! content, names, ID numbers, photos or keys appear in `Display` or `Debug`.
+//! A dependency's error is reachable only through [`std::error::Error::source`], and
+//! `Display` does not repeat it.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::path::PathBuf;
+
+use alipay_protocol::keys::KeyRole;
+use alipay_protocol::{
+    AlipayKeyIsAppKey, CodeClass, GatewayStatus, KeyError, SignContentDiff, SignError, SignType,
+    ValidationError,
+};
+
+type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request value is invalid; nothing was sent.
+    #[error("invalid request, nothing was sent: {0}")]
+    InvalidRequest(#[source] ValidationError),
+    /// Signing the request failed (a custom signer failed, or a parameter cannot be
+    /// encoded in the configured charset); nothing was sent.
+    #[error("could not sign the request, nothing was sent: {0}")]
+    Signing(#[source] SignError),
+    /// Connecting, sending or reading the answer failed.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// The gateway (or a proxy in front of it) answered with a non-2xx HTTP status.
+    #[error(transparent)]
+    HttpStatus(HttpStatusError),
+    /// The answer is larger than the configured maximum; reading stopped at the limit.
+    #[error(
+        "the response is larger than the configured maximum of {limit} bytes; reading was stopped"
+    )]
+    ResponseTooLarge {
+        /// The configured maximum, in bytes.
+        limit: u64,
+    },
+    /// The body is not a well-formed gateway response, or the verified node does not
+    /// match the expected response type.
+    #[error(transparent)]
+    MalformedResponse(MalformedResponse),
+    /// The response signature does not verify (or is missing from a success).
+    #[error(transparent)]
+    SignatureMismatch(SignatureMismatch),
+    /// The gateway answered with a code other than `10000`.
+    #[error(transparent)]
+    Gateway(Box<GatewayError>),
+}
+
+impl Error {
+    /// The gateway error, if this is one.
+    pub fn as_gateway(&self) -> Option<&GatewayError> {
+        match self {
+            Error::Gateway(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The gateway's trace id for this call, when the answer carried one: quote it
+    /// when asking Alipay support about a call.
+    pub fn trace_id(&self) -> Option<&str> {
+        match self {
+            Error::Gateway(e) => e.trace_id.as_deref(),
+            Error::HttpStatus(e) => e.trace_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again is safe and may succeed: a connection
+    /// failure or timeout before any answer arrived, or a transient gateway code.
+    /// The client retries exactly these cases itself, within its [`RetryPolicy`](crate::RetryPolicy).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.kind.before_response(),
+            Error::Gateway(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// A short, stable name of the variant for logs and metrics, e.g. `transport.timeout`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::InvalidRequest(_) => "invalid_request",
+            Error::Signing(_) => "signing",
+            Error::Transport(e) => e.kind.name(),
+            Error::HttpStatus(_) => "http_status",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::MalformedResponse(_) => "malformed_response",
+            Error::SignatureMismatch(_) => "signature_mismatch",
+            Error::Gateway(_) => "gateway",
+        }
+    }
+}
+
+/// Where a transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (DNS, refused, TLS handshake, proxy, connect timeout).
+    Connect,
+    /// No answer arrived within the timeout (before the response headers).
+    Timeout,
+    /// The connection failed while sending the request or waiting for the answer.
+    Send,
+    /// The timeout expired while the response body was being read.
+    BodyTimeout,
+    /// Reading the response body failed (the connection closed early, or the body is
+    /// shorter than its `Content-Length`).
+    Body,
+    /// The blocking client was called from inside an async runtime, where blocking
+    /// would stall the runtime; use the async client there.
+    BlockingInAsyncContext,
+    /// Any other failure of the HTTP stack.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Whether the failure happened before any part of an answer arrived, which is
+    /// when re-sending is safe (the request's `transaction_id` is the idempotency key).
+    pub fn before_response(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Send
+        )
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "transport.connect",
+            TransportErrorKind::Timeout => "transport.timeout",
+            TransportErrorKind::Send => "transport.send",
+            TransportErrorKind::BodyTimeout => "transport.body_timeout",
+            TransportErrorKind::Body => "transport.body",
+            TransportErrorKind::BlockingInAsyncContext => "transport.blocking_in_async",
+            TransportErrorKind::Other => "transport.other",
+        }
+    }
+}
+
+/// A failure to connect, send or read. The HTTP stack's error is available through
+/// [`source`](std::error::Error::source) (with the URL removed: it carries the signature).
+#[derive(Debug)]
+pub struct TransportError {
+    pub(crate) kind: TransportErrorKind,
+    pub(crate) host: String,
+    pub(crate) attempts: u32,
+    pub(crate) source: Option<BoxError>,
+}
+
+impl TransportError {
+    pub(crate) fn new(kind: TransportErrorKind, host: &str, source: Option<BoxError>) -> Self {
+        TransportError {
+            kind,
+            host: host.to_owned(),
+            attempts: 1,
+            source,
+        }
+    }
+
+    /// Where it failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether it was a timeout (before or during the answer).
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Timeout | TransportErrorKind::BodyTimeout
+        )
+    }
+
+    /// How many attempts were made in total (1 + retries) before giving up.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The gateway host the call was sent to.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Connect => "could not connect to",
+            TransportErrorKind::Timeout => "timed out waiting for an answer from",
+            TransportErrorKind::Send => "the connection failed before an answer arrived from",
+            TransportErrorKind::BodyTimeout => "timed out reading the response body from",
+            TransportErrorKind::Body => "could not read the complete response body from",
+            TransportErrorKind::BlockingInAsyncContext => {
+                return f.write_str(
+                    "the blocking Alipay client was called from inside an async runtime; \
+                     use alipay_transport::AlipayClient (async) there, or call it from \
+                     tokio::task::spawn_blocking",
+                );
+            }
+            TransportErrorKind::Other => "the HTTP request failed for",
+        };
+        write!(f, "{what} the gateway at {}", self.host)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// A non-2xx HTTP answer.
+#[derive(Debug, Clone)]
+pub struct HttpStatusError {
+    pub(crate) status: u16,
+    pub(crate) reason: Option<&'static str>,
+    pub(crate) excerpt: String,
+    pub(crate) trace_id: Option<String>,
+}
+
+impl HttpStatusError {
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// A short, tag-free excerpt of the body: the HTML `<title>` when there is one,
+    /// otherwise the first 200 characters of its text.
+    pub fn excerpt(&self) -> &str {
+        &self.excerpt
+    }
+
+    /// The gateway's trace id, when the answer carried one.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_deref()
+    }
+}
+
+impl fmt::Display for HttpStatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the gateway answered HTTP {}", self.status)?;
+        if let Some(reason) = self.reason {
+            write!(f, " {reason}")?;
+        }
+        if !self.excerpt.is_empty() {
+            write!(f, ": {}", self.excerpt)?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for HttpStatusError {}
+
+/// A body that is not a well-formed gateway response, or a verified node that does not
+/// fit the response type.
+#[derive(Debug, Clone)]
+pub struct MalformedResponse {
+    pub(crate) reason: String,
+    pub(crate) path: Option<String>,
+}
+
+impl MalformedResponse {
+    /// What is wrong (never quotes response values).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// For a typed decoding failure, the JSON path of the offending field inside the
+    /// response node, e.g. `certify_result.passed`.
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+}
+
+impl fmt::Display for MalformedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(path) => write!(
+                f,
+                "the verified response does not match the expected type at `{path}`: {}",
+                self.reason
+            ),
+            None => write!(f, "malformed gateway response: {}", self.reason),
+        }
+    }
+}
+
+impl StdError for MalformedResponse {}
+
+/// The response signature does not verify, or a success came without one. The
+/// response data is never included: it may be forged.
+#[derive(Debug, Clone)]
+pub struct SignatureMismatch {
+    pub(crate) node: String,
+    pub(crate) sign_type: SignType,
+    pub(crate) key_fingerprint: String,
+    pub(crate) missing: bool,
+}
+
+impl SignatureMismatch {
+    /// The response node whose signature was checked, e.g. `alipay_trade_query_response`.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The fingerprint of the Alipay public key it was checked against.
+    pub fn key_fingerprint(&self) -> &str {
+        &self.key_fingerprint
+    }
+
+    /// True when the answer carried no signature at all.
+    pub fn is_missing(&self) -> bool {
+        self.missing
+    }
+}
+
+impl fmt::Display for SignatureMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.missing {
+            return write!(
+                f,
+                "the `{}` response carries no signature although it is not an error; refusing \
+                 unsigned data (is something between you and the gateway rewriting answers?)",
+                self.node
+            );
+        }
+        write!(
+            f,
+            "the signature of the `{}` response does not verify ({}, Alipay public key {}). \
+             Check that the configured Alipay public key is the 支付宝公钥 shown for this app \
+             in the Alipay console (not the app public key, not another app's key), that \
+             sign_type matches the app's setting, and that the gateway URL is the right \
+             environment (sandbox and production use different keys)",
+            self.node, self.sign_type, self.key_fingerprint
+        )
+    }
+}
+
+impl StdError for SignatureMismatch {}
+
+/// The gateway answered with a code other than `10000`.
+///
+/// `verified` tells whether the answer's signature was checked: an unsigned
+/// `error_response` (typically a gateway-level rejection such as an invalid `app_id`)
+/// cannot be, so treat its fields as a hint only.
+#[non_exhaustive]
+pub struct GatewayError {
+    /// `code`, e.g. `40004`.
+    pub code: String,
+    /// `msg`, e.g. `Business Failed`.
+    pub msg: String,
+    /// `sub_code`, e.g. `isv.invalid-signature`.
+    pub sub_code: Option<String>,
+    /// `sub_msg`, a human-readable explanation (often Chinese). For
+    /// `isv.invalid-signature` it echoes the gateway's sign content, which holds request
+    /// data: it is therefore left out of `Display` and `Debug`.
+    pub sub_msg: Option<String>,
+    /// Whether the answer's signature verified (`false` for an unsigned `error_response`).
+    pub verified: bool,
+    /// The gateway's trace id, when the answer carried one.
+    pub trace_id: Option<String>,
+    pub(crate) raw: String,
+    pub(crate) signature_debug: Option<SignatureDebug>,
+}
+
+/// For `40002 isv.invalid-signature`: what we signed and what the gateway says it
+/// checked. Both hold request data, so they are reachable only through accessors.
+#[derive(Clone)]
+pub(crate) struct SignatureDebug {
+    pub(crate) ours: String,
+    pub(crate) gateway: String,
+    pub(crate) diff: SignContentDiff,
+}
+
+impl GatewayError {
+    pub(crate) fn from_status(
+        status: &GatewayStatus,
+        verified: bool,
+        raw: String,
+        trace_id: Option<String>,
+        our_sign_content: &str,
+    ) -> Self {
+        let signature_debug = status.gateway_sign_content().map(|gateway| SignatureDebug {
+            diff: SignContentDiff::between(our_sign_content, &gateway),
+            ours: our_sign_content.to_owned(),
+            gateway,
+        });
+        GatewayError {
+            code: status.code.clone(),
+            msg: status.msg.clone(),
+            sub_code: status.sub_code.clone(),
+            sub_msg: status.sub_msg.clone(),
+            verified,
+            trace_id,
+            raw,
+            signature_debug,
+        }
+    }
+
+    fn status(&self) -> GatewayStatus {
+        GatewayStatus {
+            code: self.code.clone(),
+            msg: self.msg.clone(),
+            sub_code: self.sub_code.clone(),
+            sub_msg: self.sub_msg.clone(),
+        }
+    }
+
+    /// The class of `code` (service unavailable, missing arguments, business failed…).
+    pub fn class(&self) -> CodeClass {
+        self.status().class()
+    }
+
+    /// Whether the same request may succeed when sent again (`20000`, or a "system
+    /// busy" sub-code). 4xxxx codes mean the request itself is wrong.
+    pub fn is_retryable(&self) -> bool {
+        self.status().is_retryable()
+    }
+
+    /// The raw text of the response node (verified only if [`verified`](Self::verified)
+    /// is true). For business failures (40004) it may carry method-specific fields.
+    /// It may hold personal data: do not log it.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// For `40002 isv.invalid-signature`: the sign content we signed. Holds request
+    /// data (including `biz_content`): do not log it.
+    pub fn our_sign_content(&self) -> Option<&str> {
+        self.signature_debug.as_ref().map(|d| d.ours.as_str())
+    }
+
+    /// For `40002 isv.invalid-signature`: the sign content the gateway echoed in
+    /// `sub_msg` (HTML entities decoded). Holds request data: do not log it.
+    pub fn gateway_sign_content(&self) -> Option<&str> {
+        self.signature_debug.as_ref().map(|d| d.gateway.as_str())
+    }
+
+    /// For `40002 isv.invalid-signature`: which parameters differ between the two sign
+    /// contents, by name only.
+    pub fn sign_content_diff(&self) -> Option<&SignContentDiff> {
+        self.signature_debug.as_ref().map(|d| &d.diff)
+    }
+}
+
+impl fmt::Debug for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sub_msg: Option<String> = match (&self.sub_msg, &self.signature_debug) {
+            (Some(m), Some(_)) => Some(format!("<sign content echo, {} chars>", m.chars().count())),
+            (Some(m), None) => Some(m.clone()),
+            (None, _) => None,
+        };
+        f.debug_struct("GatewayError")
+            .field("code", &self.code)
+            .field("msg", &self.msg)
+            .field("sub_code", &self.sub_code)
+            .field("sub_msg", &sub_msg)
+            .field("verified", &self.verified)
+            .field("trace_id", &self.trace_id)
+            .field(
+                "sign_content_diff",
+                &self.signature_debug.as_ref().map(|d| &d.diff),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // GatewayStatus's Display leaves out the invalid-signature echo.
+        write!(f, "the gateway answered {}", self.status())?;
+        if !self.verified {
+            f.write_str(" [unsigned answer, not verified]")?;
+        }
+        if let Some(debug) = &self.signature_debug {
+            write!(
+                f,
+                "; the gateway checked a different sign content than we signed: {}",
+                debug.diff
+            )?;
+        }
+        if let Some(id) = &self.trace_id {
+            write!(f, " (trace id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for GatewayError {}
+
+/// A configuration mistake found by `build()`. Never quotes key material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A required setting was not given.
+    #[error("`{field}` is required: call `.{field}(…)` on the builder")]
+    MissingField {
+        /// The builder method to call.
+        field: &'static str,
+    },
+    /// Two settings that exclude each other were both given.
+    #[error("`{first}` and `{second}` cannot both be set")]
+    Conflict {
+        /// One setting.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// A setting has an unusable value.
+    #[error("`{field}` is invalid: {reason}")]
+    InvalidField {
+        /// The builder method.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A key file could not be read.
+    #[error("cannot read the {role} file `{}`", path.display())]
+    ReadKeyFile {
+        /// Which key.
+        role: KeyRole,
+        /// The path as given.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key could not be parsed, is of the wrong kind, or is too small.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The Alipay public key is the app's own public key.
+    #[error(transparent)]
+    AlipayKeyIsAppKey(#[from] AlipayKeyIsAppKey),
+    /// The HTTP client could not be created (e.g. the TLS backend failed to load).
+    #[error("could not create the HTTP client")]
+    HttpClient(#[source] BoxError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_signature_display_names_params_not_values() {
+        let status = GatewayStatus {
+            code: "40002".into(),
+            msg: "Invalid Arguments".into(),
+            sub_code: Some("isv.invalid-signature".into()),
+            sub_msg: Some(
+                "验签出错，网关生成的验签字符串为：app_id=1&amp;biz_content={\"cert_no\":\"260104197909275964\"}&amp;version=2.0"
+                    .into(),
+            ),
+        };
+        let ours = "app_id=1&biz_content={\"cert_no\":\"260104197909275964\"}&version=1.0";
+        let err = GatewayError::from_status(&status, true, "{}".into(), None, ours);
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("version"), "{shown}");
+        assert!(!shown.contains("260104197909275964"), "{shown}");
+        assert!(!shown.contains("2.0"), "{shown}");
+        assert_eq!(err.sign_content_diff().unwrap().different, vec!["version"]);
+        assert!(
+            err.gateway_sign_content()
+                .unwrap()
+                .contains("&biz_content=")
+        );
+    }
+
+    #[test]
+    fn retryability_follows_the_request_life() {
+        let t = |kind| Error::Transport(TransportError::new(kind, "h", None));
+        assert!(t(TransportErrorKind::Connect).is_retryable());
+        assert!(t(TransportErrorKind::Timeout).is_retryable());
+        assert!(!t(TransportErrorKind::BodyTimeout).is_retryable());
+        assert!(!t(TransportErrorKind::Body).is_retryable());
+        assert!(!Error::ResponseTooLarge { limit: 1 }.is_retryable());
+    }
+}

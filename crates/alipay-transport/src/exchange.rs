@@ -1,0 +1,279 @@
+//! The sans-IO steps of one call, shared by every client: sign one attempt, and turn
+//! the bytes of an answer into a verified result or an [`Error`]. No network, no clock.
+
+use std::time::SystemTime;
+
+use alipay_protocol::{
+    Call, Charset, Checked, CommonParams, ResponseError, SignError, SignType, SignedRequest,
+    Signer, Timestamp, ValidationError, VerifiedResponse, Verifier, VerifyOptions, verify_response,
+};
+use serde::de::DeserializeOwned;
+
+use crate::config::CallOptions;
+use crate::error::{Error, GatewayError, MalformedResponse, SignatureMismatch};
+
+/// Signs one attempt of a call. Called again for every retry so that each attempt
+/// carries a fresh timestamp and signature over the same `biz_content`.
+pub(crate) fn sign_attempt(
+    common: &CommonParams,
+    method: &str,
+    biz_content: Option<&str>,
+    options: &CallOptions,
+    now: SystemTime,
+    signer: &dyn Signer,
+) -> Result<SignedRequest, Error> {
+    let with_auth_token;
+    let common = match &options.auth_token {
+        Some(token) => {
+            let mut c = common.clone();
+            c.extra.push(("auth_token".into(), token.clone()));
+            with_auth_token = c;
+            &with_auth_token
+        }
+        None => common,
+    };
+    let call = Call {
+        method,
+        biz_content,
+        timestamp: Timestamp::from_system_time(now),
+        app_auth_token: options.app_auth_token.as_deref(),
+    };
+    SignedRequest::new(common, &call, signer).map_err(|e| match e {
+        // A character the charset cannot carry is a property of the request value.
+        SignError::Unencodable { param, charset } => {
+            Error::InvalidRequest(ValidationError::Invalid {
+                field: param,
+                reason: format!("contains a character that {charset} cannot encode; use utf-8"),
+            })
+        }
+        other => Error::Signing(other),
+    })
+}
+
+/// A verified success (`code == 10000`).
+#[derive(Debug)]
+pub(crate) struct Success {
+    pub(crate) response: VerifiedResponse,
+}
+
+/// What the response is checked against.
+pub(crate) struct Expect<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) sign_type: SignType,
+    pub(crate) charset: Charset,
+    pub(crate) verifier: &'a dyn Verifier,
+    /// What this attempt signed, for diagnosing `isv.invalid-signature`.
+    pub(crate) our_sign_content: &'a str,
+}
+
+/// Verifies the body of a 2xx answer and classifies it. A business "not passed"
+/// result has `code == 10000` and is a success here.
+pub(crate) fn interpret(
+    body: &[u8],
+    expect: &Expect<'_>,
+    trace_id: Option<&str>,
+) -> Result<Success, Error> {
+    let opts = VerifyOptions {
+        method: expect.method,
+        sign_type: expect.sign_type,
+        charset: expect.charset,
+        verifier: expect.verifier,
+    };
+    let checked = verify_response(body, &opts).map_err(|e| match e {
+        ResponseError::Malformed { reason } => {
+            Error::MalformedResponse(MalformedResponse { reason, path: None })
+        }
+        ResponseError::SignatureInvalid {
+            node,
+            sign_type,
+            key_hint,
+            ..
+        } => Error::SignatureMismatch(SignatureMismatch {
+            node: node.key().to_owned(),
+            sign_type,
+            key_fingerprint: key_hint,
+            missing: false,
+        }),
+        ResponseError::UnsignedSuccess { node } => Error::SignatureMismatch(SignatureMismatch {
+            node: node.key().to_owned(),
+            sign_type: expect.sign_type,
+            key_fingerprint: expect
+                .verifier
+                .key_fingerprint()
+                .unwrap_or_else(|| "of a custom verifier".into()),
+            missing: true,
+        }),
+        // ResponseError is non-exhaustive; a future rejection is still a rejection.
+        other => Error::MalformedResponse(MalformedResponse {
+            reason: other.to_string(),
+            path: None,
+        }),
+    })?;
+    let trace_id = trace_id.map(str::to_owned);
+    match checked {
+        Checked::UnsignedError(unsigned) => {
+            Err(Error::Gateway(Box::new(GatewayError::from_status(
+                &unsigned.status,
+                false,
+                unsigned.raw,
+                trace_id,
+                expect.our_sign_content,
+            ))))
+        }
+        Checked::Verified(response) => {
+            let Some(status) = response.status() else {
+                return Err(Error::MalformedResponse(MalformedResponse {
+                    reason: "the response is AES-encrypted (a JSON string), which this client \
+                             does not decrypt; disable content encryption for this app"
+                        .into(),
+                    path: None,
+                }));
+            };
+            if !status.is_success() {
+                return Err(Error::Gateway(Box::new(GatewayError::from_status(
+                    status,
+                    true,
+                    response.raw().to_owned(),
+                    trace_id,
+                    expect.our_sign_content,
+                ))));
+            }
+            Ok(Success { response })
+        }
+    }
+}
+
+/// Deserializes a verified node, naming the JSON path of a mismatch. The message
+/// never quotes the offending value (it may be personal data).
+pub(crate) fn parse_node<T: DeserializeOwned>(raw: &str) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_str(raw);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let reason = sanitize_serde_message(&e.inner().to_string());
+        Error::MalformedResponse(MalformedResponse {
+            reason,
+            path: Some(if path.is_empty() { ".".into() } else { path }),
+        })
+    })
+}
+
+/// serde's messages quote values (`invalid type: string "收委", expected u32`); keep
+/// only what describes the type, and field names, which come from our own types.
+pub(crate) fn sanitize_serde_message(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    for prefix in [
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "unknown variant",
+    ] {
+        if message.starts_with(prefix) {
+            return match message.rsplit_once(", expected ") {
+                Some((_, expected)) => format!("{prefix} (expected {expected})"),
+                None => prefix.to_owned(),
+            };
+        }
+    }
+    for keep in ["missing field", "duplicate field", "unknown field"] {
+        if message.starts_with(keep) {
+            return message.to_owned();
+        }
+    }
+    "the value does not have the expected shape".into()
+}
+
+/// Checks that raw `biz_content` is JSON before anything is signed; reports only the
+/// position of a syntax error, never the text.
+pub(crate) fn check_biz_content_json(biz_content: &str) -> Result<(), Error> {
+    serde_json::from_str::<serde::de::IgnoredAny>(biz_content)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::InvalidRequest(ValidationError::Invalid {
+                field: "biz_content".into(),
+                reason: format!(
+                    "is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            })
+        })
+}
+
+/// Checks a method name given as a string (`execute_raw`): dotted lowercase words.
+pub(crate) fn check_method_name(method: &str) -> Result<(), Error> {
+    let ok = !method.is_empty()
+        && method.len() <= 128
+        && !method.starts_with('.')
+        && !method.ends_with('.')
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidRequest(ValidationError::Invalid {
+            field: "method".into(),
+            reason: "must be a dotted method name such as `alipay.trade.query`".into(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_lose_their_values() {
+        assert_eq!(
+            sanitize_serde_message(
+                "invalid type: string \"收委\", expected u32 at line 1 column 9"
+            ),
+            "invalid type (expected u32)"
+        );
+        assert_eq!(
+            sanitize_serde_message("unknown variant `260104197909275964`, expected `A` or `B`"),
+            "unknown variant (expected `A` or `B`)"
+        );
+        assert_eq!(
+            sanitize_serde_message("missing field `passed` at line 1 column 20"),
+            "missing field `passed`"
+        );
+        assert_eq!(
+            sanitize_serde_message("something \"secret\" happened"),
+            "the value does not have the expected shape"
+        );
+    }
+
+    #[test]
+    fn typed_parse_names_the_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            count: u32,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            items: Vec<Inner>,
+        }
+        let err = parse_node::<Outer>(r#"{"items":[{"count":1},{"count":"收委"}]}"#).unwrap_err();
+        let Error::MalformedResponse(m) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(m.path(), Some("items[1].count"));
+        assert!(!err.to_string().contains("收委"), "{err}");
+    }
+
+    #[test]
+    fn raw_inputs_are_checked() {
+        assert!(check_method_name("alipay.trade.query").is_ok());
+        assert!(check_method_name("alipay trade").is_err());
+        assert!(check_method_name("").is_err());
+        assert!(check_biz_content_json("{\"a\":1}").is_ok());
+        let err = check_biz_content_json("{\"cert_no\":\"2601").unwrap_err();
+        assert!(!err.to_string().contains("2601"), "{err}");
+    }
+}

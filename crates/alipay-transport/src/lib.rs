@@ -1,0 +1,37 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod builder;
+mod client;
+mod config;
+mod error;
+mod exchange;
+mod wire;
+
+// Compiled for this crate's own unit tests too, so that a plain `cargo test` (which
+// enables no feature) exercises the blocking client.
+#[cfg(any(feature = "blocking", test))]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
+
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+};
+pub use client::{AlipayClient, RawResponse};
+pub use config::{CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};
+pub use error::{
+    BuildError, Error, GatewayError, HttpStatusError, MalformedResponse, SignatureMismatch,
+    TransportError, TransportErrorKind,
+};
+
+/// The protocol layer this client is built on (keys, signing, verification, models).
+pub use alipay_protocol as protocol;
+pub use alipay_protocol::{
+    ApiMethod, CallStyle, Charset, CodeClass, GatewayStatus, SignContentDiff, SignType, Signer,
+    ValidationError, Verifier,
+};
+
+/// The local test gateway, shared with the integration tests.
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+mod test_support;

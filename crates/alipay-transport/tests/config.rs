@@ -1,0 +1,338 @@
+//! `build()` reports every configuration mistake; `Debug` never shows keys.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use alipay_transport::protocol::{AlipayPublicKey, AppPrivateKey, KeyError, SignError};
+use alipay_transport::{AlipayClient, BuildError, Gateway, KeySource, SignType, Signer};
+use support::{
+    ALIPAY_PRIVATE_PEM, ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, APP_PRIVATE_PKCS8_B64, APP_PUBLIC_PEM,
+    Reply, SMALL_PRIVATE_PEM, TestCertify, TestGateway, key_path, success_node,
+};
+
+fn base() -> alipay_transport::ClientBuilder {
+    AlipayClient::builder()
+        .app_id("2021000000000001")
+        .app_private_key(APP_PRIVATE_PEM)
+        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+}
+
+fn build_err(builder: alipay_transport::ClientBuilder) -> BuildError {
+    builder.build().expect_err("build() should fail")
+}
+
+#[test]
+fn gateway_presets() {
+    assert_eq!(
+        Gateway::Production.url(),
+        "https://openapi.alipay.com/gateway.do"
+    );
+    assert_eq!(
+        Gateway::Sandbox.url(),
+        "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
+    );
+    let c = base().build().unwrap();
+    assert_eq!(c.gateway_url(), Gateway::PRODUCTION_URL);
+    let c = base().gateway(Gateway::Sandbox).build().unwrap();
+    assert_eq!(c.gateway_url(), Gateway::SANDBOX_URL);
+}
+
+#[test]
+fn keys_from_files_text_and_bytes() {
+    base()
+        .app_private_key_file(key_path("app_private_pkcs1.pem"))
+        .alipay_public_key_file(key_path("alipay_public.pem"))
+        .build()
+        .unwrap();
+    base()
+        .app_private_key(KeySource::text(APP_PRIVATE_PKCS8_B64))
+        .alipay_public_key(ALIPAY_PUBLIC_PEM.as_bytes())
+        .build()
+        .unwrap();
+    base()
+        .app_private_key(key_path("app_private_pkcs1.pem").as_path())
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn missing_and_conflicting_settings() {
+    let e = build_err(AlipayClient::builder());
+    assert!(
+        matches!(e, BuildError::MissingField { field: "app_id" }),
+        "{e:?}"
+    );
+    let e = build_err(AlipayClient::builder().app_id("2021000000000001"));
+    assert!(
+        matches!(
+            e,
+            BuildError::MissingField {
+                field: "app_private_key"
+            }
+        ),
+        "{e:?}"
+    );
+    let e = build_err(
+        AlipayClient::builder()
+            .app_id("2021000000000001")
+            .app_private_key(APP_PRIVATE_PEM),
+    );
+    assert!(
+        matches!(
+            e,
+            BuildError::MissingField {
+                field: "alipay_public_key"
+            }
+        ),
+        "{e:?}"
+    );
+    let key = AppPrivateKey::parse(APP_PRIVATE_PEM).unwrap();
+    let e = build_err(base().signer(key));
+    assert!(matches!(e, BuildError::Conflict { .. }), "{e:?}");
+    let e = build_err(base().app_id("2021 0001"));
+    assert!(
+        matches!(
+            e,
+            BuildError::InvalidField {
+                field: "app_id",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_key_file_names_the_path() {
+    let missing = key_path("does_not_exist.pem");
+    let e = build_err(base().app_private_key_file(&missing));
+    let BuildError::ReadKeyFile { path, source, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(path, &missing);
+    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+    assert!(e.to_string().contains("does_not_exist.pem"), "{e}");
+    assert!(e.to_string().contains("app private key"), "{e}");
+}
+
+#[test]
+fn a_garbage_key_is_reported_without_its_content() {
+    let dir = std::env::temp_dir().join(format!("alipay-transport-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("garbage.pem");
+    std::fs::write(&file, "THIS-IS-A-SECRET-NOT-A-KEY").unwrap();
+    let e = build_err(base().app_private_key_file(&file));
+    let shown = format!("{e} {e:?}");
+    assert!(
+        matches!(e, BuildError::Key(KeyError::Malformed { .. })),
+        "{e:?}"
+    );
+    assert!(!shown.contains("SECRET"), "{shown}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn wrong_key_kinds_are_named() {
+    let e = build_err(base().app_private_key(APP_PUBLIC_PEM));
+    assert!(
+        matches!(e, BuildError::Key(KeyError::PublicGivenForPrivate { .. })),
+        "{e:?}"
+    );
+    let e = build_err(base().alipay_public_key(ALIPAY_PRIVATE_PEM));
+    assert!(
+        matches!(e, BuildError::Key(KeyError::PrivateGivenForPublic { .. })),
+        "{e:?}"
+    );
+    assert!(
+        !format!("{e} {e:?}").contains("MII"),
+        "key material in {e:?}"
+    );
+}
+
+#[test]
+fn the_apps_own_public_key_is_refused_as_alipay_key() {
+    let e = build_err(base().alipay_public_key(APP_PUBLIC_PEM));
+    assert!(matches!(e, BuildError::AlipayKeyIsAppKey(_)), "{e:?}");
+    assert!(e.to_string().contains("支付宝公钥"), "{e}");
+    // Also with a custom signer that exposes its public half.
+    let signer = AppPrivateKey::parse(APP_PRIVATE_PEM).unwrap();
+    let e = build_err(
+        AlipayClient::builder()
+            .app_id("2021000000000001")
+            .signer(signer)
+            .alipay_public_key(APP_PUBLIC_PEM),
+    );
+    assert!(matches!(e, BuildError::AlipayKeyIsAppKey(_)), "{e:?}");
+}
+
+#[test]
+fn rsa2_needs_a_2048_bit_key() {
+    let e = build_err(base().app_private_key(SMALL_PRIVATE_PEM));
+    assert!(
+        matches!(
+            e,
+            BuildError::Key(KeyError::TooSmall {
+                bits: 1024,
+                min: 2048,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    // Legacy RSA (SHA-1) still accepts it.
+    base()
+        .app_private_key(SMALL_PRIVATE_PEM)
+        .sign_type(SignType::Rsa)
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn bad_urls_proxies_and_limits() {
+    for url in [
+        "not a url",
+        "ftp://openapi.alipay.com/gateway.do",
+        "https://",
+        "",
+    ] {
+        let e = build_err(base().gateway(Gateway::Custom(url.into())));
+        assert!(
+            matches!(
+                e,
+                BuildError::InvalidField {
+                    field: "gateway",
+                    ..
+                }
+            ),
+            "{url}: {e:?}"
+        );
+    }
+    let e = build_err(base().proxy("http://user:hunter2@[::1"));
+    assert!(
+        matches!(e, BuildError::InvalidField { field: "proxy", .. }),
+        "{e:?}"
+    );
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+    base()
+        .proxy("http://user:hunter2@127.0.0.1:3128")
+        .build()
+        .unwrap();
+    let e = build_err(base().max_response_size(0));
+    assert!(
+        matches!(
+            e,
+            BuildError::InvalidField {
+                field: "max_response_size",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = build_err(base().timeout(std::time::Duration::ZERO));
+    assert!(
+        matches!(
+            e,
+            BuildError::InvalidField {
+                field: "timeout",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = build_err(base().user_agent("bad\nagent"));
+    assert!(
+        matches!(
+            e,
+            BuildError::InvalidField {
+                field: "user_agent",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn debug_shows_fingerprints_never_keys_or_tokens() {
+    let builder = base()
+        .app_auth_token("secret-app-auth-token")
+        .proxy("http://user:hunter2@127.0.0.1:3128");
+    let shown_builder = format!("{builder:?}");
+    let client = builder.build().unwrap();
+    let shown = format!("{client:?} {shown_builder}");
+    let app_fp = AppPrivateKey::parse(APP_PRIVATE_PEM)
+        .unwrap()
+        .public_key()
+        .fingerprint();
+    let alipay_fp = AlipayPublicKey::parse(ALIPAY_PUBLIC_PEM)
+        .unwrap()
+        .fingerprint();
+    assert!(
+        shown.contains(&app_fp) && shown.contains(&alipay_fp),
+        "{shown}"
+    );
+    for secret in ["MII", "secret-app-auth-token", "hunter2"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
+
+/// A stand-in for a KMS signer: signs through a key it owns, counting calls.
+struct CountingSigner {
+    key: AppPrivateKey,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Signer for CountingSigner {
+    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.key.sign(sign_type, message)
+    }
+}
+
+struct FailingSigner;
+
+impl Signer for FailingSigner {
+    fn sign(&self, _: SignType, _: &[u8]) -> Result<Vec<u8>, SignError> {
+        Err(SignError::Backend("KMS unreachable".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_custom_signer_signs_every_attempt() {
+    let gw = TestGateway::always(Reply::Signed(success_node(true)));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let client = AlipayClient::builder()
+        .app_id("2021000000000001")
+        .signer(CountingSigner {
+            key: AppPrivateKey::parse(APP_PRIVATE_PEM).unwrap(),
+            calls: Arc::clone(&calls),
+        })
+        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .gateway(Gateway::Custom(gw.url.clone()))
+        .no_proxy()
+        .build()
+        .unwrap();
+    client.execute(&TestCertify::new("tx-kms")).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(gw.received()[0].signature_ok);
+
+    let failing = AlipayClient::builder()
+        .app_id("2021000000000001")
+        .signer(FailingSigner)
+        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .gateway(Gateway::Custom(gw.url.clone()))
+        .no_proxy()
+        .build()
+        .unwrap();
+    let err = failing
+        .execute(&TestCertify::new("tx-kms-2"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, alipay_transport::Error::Signing(_)),
+        "{err:?}"
+    );
+    assert_eq!(gw.attempts(), 1, "nothing was sent");
+}

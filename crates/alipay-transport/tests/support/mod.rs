@@ -1,0 +1,562 @@
+//! A scriptable gateway on 127.0.0.1 for the transport tests, plus a hand-written
+//! typed method.
+//!
+//! The gateway parses the form, checks the request signature with the app public key
+//! and answers what the test's handler says: properly signed nodes (with the "Alipay"
+//! test key), unsigned or mis-signed bodies, HTML error pages, lying `Content-Length`s,
+//! endless chunked bodies, delays. It runs on its own thread and runtime, so async and
+//! blocking clients can both talk to it. It only depends on `alipay-protocol`, so the
+//! crate's unit tests can include it as well.
+#![allow(dead_code, unreachable_pub)]
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alipay_protocol::envelope::sign_base64;
+use alipay_protocol::model::{check_max_len, response_key};
+use alipay_protocol::{
+    AlipayPublicKey, ApiMethod, AppPrivateKey, CallStyle, Charset, LengthUnit, Mask, Masked,
+    SignType, ValidationError, Verifier, sign_content,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub const APP_PRIVATE_PEM: &str = include_str!("../data/keys/app_private_pkcs1.pem");
+pub const APP_PRIVATE_PKCS8_B64: &str = include_str!("../data/keys/app_private_pkcs8.b64");
+pub const APP_PUBLIC_PEM: &str = include_str!("../data/keys/app_public.pem");
+pub const ALIPAY_PRIVATE_PEM: &str = include_str!("../data/keys/alipay_private_pkcs1.pem");
+pub const ALIPAY_PUBLIC_PEM: &str = include_str!("../data/keys/alipay_public.pem");
+pub const SMALL_PRIVATE_PEM: &str = include_str!("../data/keys/small_1024_private_pkcs1.pem");
+
+/// The path of a test key file, for builder tests that read files.
+pub fn key_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/keys")
+        .join(name)
+}
+
+/// The method the tests call.
+pub const METHOD: &str = "zhima.customer.certification.material.certify";
+
+/// Realistic personal data that must never show up in logs or errors.
+pub const CERT_NO: &str = "260104197909275964";
+pub const CERT_NAME: &str = "收委";
+/// A few bytes that look like the start of a JPEG.
+pub const PHOTO: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00face-photo-bytes-0123456789";
+
+pub fn photo_base64() -> String {
+    STANDARD.encode(PHOTO)
+}
+
+// ---------------------------------------------------------------------------------
+// A typed method, implemented by hand (the generated API crate is not a dependency).
+
+/// A cut-down `zhima.customer.certification.material.certify` request.
+#[derive(Clone, Serialize)]
+pub struct TestCertify {
+    pub transaction_id: String,
+    pub cert_name: String,
+    pub cert_no: String,
+    pub photo_base64: String,
+}
+
+impl TestCertify {
+    pub fn new(transaction_id: &str) -> Self {
+        TestCertify {
+            transaction_id: transaction_id.into(),
+            cert_name: CERT_NAME.into(),
+            cert_no: CERT_NO.into(),
+            photo_base64: photo_base64(),
+        }
+    }
+}
+
+impl fmt::Debug for TestCertify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestCertify")
+            .field("transaction_id", &self.transaction_id)
+            .field("cert_name", &Masked(&self.cert_name, Mask::Name))
+            .field("cert_no", &Masked(&self.cert_no, Mask::IdNumber))
+            .field("photo_base64", &Masked(&self.photo_base64, Mask::Length))
+            .finish()
+    }
+}
+
+/// The response node, with `passed` as the gateway sends it (a string).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct TestCertifyResponse {
+    pub code: String,
+    pub msg: String,
+    #[serde(default)]
+    pub certify_id: Option<String>,
+    #[serde(default)]
+    pub passed: Option<String>,
+    #[serde(default)]
+    pub failed_reason: Option<String>,
+}
+
+impl ApiMethod for TestCertify {
+    const METHOD: &'static str = METHOD;
+    const CALL_STYLE: CallStyle = CallStyle::ServerCall;
+    type Response = TestCertifyResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        for (field, value) in [
+            ("transaction_id", &self.transaction_id),
+            ("identity_param.cert_name", &self.cert_name),
+            ("identity_param.cert_no", &self.cert_no),
+            ("materials.FACIAL_PICTURE_FRONT", &self.photo_base64),
+        ] {
+            if value.is_empty() {
+                return Err(ValidationError::Missing {
+                    field: field.into(),
+                });
+            }
+        }
+        check_max_len(
+            "transaction_id",
+            &self.transaction_id,
+            64,
+            LengthUnit::Utf16,
+        )
+    }
+
+    fn to_biz_content(&self) -> Result<String, ValidationError> {
+        self.validate()?;
+        // identity_param and materials travel as JSON strings inside biz_content.
+        let identity = serde_json::json!({
+            "identity_type": "CERT_INFO",
+            "cert_type": "IDENTITY_CARD",
+            "cert_name": self.cert_name,
+            "cert_no": self.cert_no,
+        })
+        .to_string();
+        let materials =
+            serde_json::json!({ "FACIAL_PICTURE_FRONT": self.photo_base64 }).to_string();
+        Ok(serde_json::json!({
+            "transaction_id": self.transaction_id,
+            "product_code": "w1010100000000002978",
+            "biz_code": "FACE_API",
+            "identity_param": identity,
+            "materials": materials,
+        })
+        .to_string())
+    }
+}
+
+/// A page-redirect method, which `execute` must refuse.
+#[derive(Debug)]
+pub struct TestPageMethod;
+
+impl ApiMethod for TestPageMethod {
+    const METHOD: &'static str = "zhima.customer.certification.certify";
+    const CALL_STYLE: CallStyle = CallStyle::PageRedirect;
+    type Response = serde_json::Value;
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+    fn to_biz_content(&self) -> Result<String, ValidationError> {
+        Ok("{}".into())
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Response nodes.
+
+pub fn success_node(passed: bool) -> String {
+    format!(
+        r#"{{"code":"10000","msg":"Success","certify_id":"ZM201612013000000393900404029253","passed":"{passed}"{}}}"#,
+        if passed {
+            ""
+        } else {
+            r#","failed_reason":"人脸比对不通过""#
+        }
+    )
+}
+
+pub fn error_node(code: &str, msg: &str, sub_code: &str, sub_msg: &str) -> String {
+    serde_json::json!({ "code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg })
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------
+// The server.
+
+/// One request as the gateway saw it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    /// Whether `sign` verifies with the app public key over the received parameters.
+    pub signature_ok: bool,
+    /// The sign content recomputed from what arrived.
+    pub sign_content: String,
+    /// Which TCP connection (0-based, in accept order) carried it.
+    pub connection: usize,
+}
+
+impl Received {
+    /// A parameter from the query or the form.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .chain(self.form.iter())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn method(&self) -> &str {
+        self.param("method").unwrap_or_default()
+    }
+}
+
+/// What to answer.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// `{"<method>_response":<node>,"sign":"…"}` signed with the Alipay test key.
+    Signed(String),
+    /// Like `Signed`, but signed with the app key (so verification fails).
+    SignedWithWrongKey(String),
+    /// This exact body with status 200.
+    Body(String),
+    /// Any status, extra headers and body.
+    Http {
+        status: u16,
+        reason: &'static str,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    },
+    /// Declares `declared` bytes, sends `body` (shorter), closes the connection.
+    LyingLength { declared: usize, body: Vec<u8> },
+    /// A chunked 200 body of `total` bytes, stopped early if the client goes away.
+    Chunked { total: usize },
+    /// Waits, then answers.
+    Delay(Duration, Box<Reply>),
+    /// Closes the connection without answering.
+    Close,
+}
+
+type Handler = dyn Fn(&Received, usize) -> Reply + Send + Sync;
+
+struct Shared {
+    handler: Box<Handler>,
+    received: Mutex<Vec<Received>>,
+    connections: AtomicUsize,
+    alipay_key: AppPrivateKey,
+    app_app_key: AppPrivateKey,
+    app_public: AlipayPublicKey,
+    /// Bytes of `Chunked` bodies actually written.
+    chunked_written: AtomicUsize,
+}
+
+/// A running test gateway; stops when dropped.
+pub struct TestGateway {
+    pub url: String,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestGateway {
+    /// Starts a gateway whose answers come from `handler(request, attempt_index)`.
+    pub fn start(handler: impl Fn(&Received, usize) -> Reply + Send + Sync + 'static) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let shared = Arc::new(Shared {
+            handler: Box::new(handler),
+            received: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+            alipay_key: AppPrivateKey::parse(ALIPAY_PRIVATE_PEM).expect("alipay key"),
+            app_app_key: AppPrivateKey::parse(APP_PRIVATE_PEM).expect("app key"),
+            app_public: AlipayPublicKey::parse(APP_PUBLIC_PEM).expect("app public key"),
+            chunked_written: AtomicUsize::new(0),
+        });
+        let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+        let server_shared = Arc::clone(&shared);
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::from_std(listener).expect("tokio listener");
+                loop {
+                    tokio::select! {
+                        _ = &mut rx => break,
+                        accepted = listener.accept() => {
+                            let Ok((stream, _)) = accepted else { continue };
+                            let id = server_shared.connections.fetch_add(1, Ordering::SeqCst);
+                            tokio::spawn(serve(stream, id, Arc::clone(&server_shared)));
+                        }
+                    }
+                }
+            });
+        });
+        TestGateway {
+            url: format!("http://{addr}/gateway.do"),
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Answers every request with the same reply.
+    pub fn always(reply: Reply) -> Self {
+        Self::start(move |_, _| reply.clone())
+    }
+
+    /// Every request received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// How many requests arrived.
+    pub fn attempts(&self) -> usize {
+        self.shared.received.lock().unwrap().len()
+    }
+
+    /// How many TCP connections were accepted.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// How many bytes of chunked bodies were written before the client went away.
+    pub fn chunked_bytes_written(&self) -> usize {
+        self.shared.chunked_written.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestGateway {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+pub fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}/gateway.do")
+}
+
+struct Request {
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Reads one HTTP/1.1 request (Content-Length bodies only, which is what reqwest
+/// sends for a string body). `None` when the peer closed the connection.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next()?;
+    let target = request_line.split(' ').nth(1)?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let body_start = head_end + 4;
+    while buf.len() < body_start + length {
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[body_start..body_start + length].to_vec();
+    buf.drain(..body_start + length);
+    Some(Request {
+        target,
+        headers,
+        body,
+    })
+}
+
+fn parse_form(s: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(s).into_owned().collect()
+}
+
+async fn serve(mut stream: TcpStream, connection: usize, shared: Arc<Shared>) {
+    let mut buf = Vec::new();
+    while let Some(request) = read_request(&mut stream, &mut buf).await {
+        let (path, query) = request
+            .target
+            .split_once('?')
+            .unwrap_or((request.target.as_str(), ""));
+        let query = parse_form(query.as_bytes());
+        let form = parse_form(&request.body);
+        let all: Vec<(&str, &str)> = query
+            .iter()
+            .chain(form.iter())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let content = sign_content(all.iter().copied());
+        let sign_type = match all.iter().find(|(k, _)| *k == "sign_type") {
+            Some((_, "RSA")) => SignType::Rsa,
+            _ => SignType::Rsa2,
+        };
+        let signature_ok = all
+            .iter()
+            .find(|(k, _)| *k == "sign")
+            .and_then(|(_, s)| STANDARD.decode(s).ok())
+            .is_some_and(|sig| {
+                shared
+                    .app_public
+                    .verify(sign_type, content.as_bytes(), &sig)
+            });
+        let received = Received {
+            path: path.to_owned(),
+            query: query.clone(),
+            form: form.clone(),
+            headers: request.headers,
+            signature_ok,
+            sign_content: content,
+            connection,
+        };
+        let attempt = {
+            let mut all = shared.received.lock().unwrap();
+            all.push(received.clone());
+            all.len() - 1
+        };
+        let reply = (shared.handler)(&received, attempt);
+        let keep_open = answer(&mut stream, reply, &received, attempt, &shared).await;
+        if !keep_open {
+            break;
+        }
+    }
+}
+
+fn signed_body(key: &AppPrivateKey, method: &str, node: &str) -> String {
+    let sign = sign_base64(key, SignType::Rsa2, Charset::Utf8, node).expect("sign");
+    format!(r#"{{"{}":{node},"sign":"{sign}"}}"#, response_key(method))
+}
+
+/// Writes the reply; returns whether the connection stays usable.
+async fn answer(
+    stream: &mut TcpStream,
+    reply: Reply,
+    received: &Received,
+    attempt: usize,
+    shared: &Shared,
+) -> bool {
+    let mut reply = reply;
+    while let Reply::Delay(d, inner) = reply {
+        tokio::time::sleep(d).await;
+        reply = *inner;
+    }
+    let trace = format!("0b{attempt:04}testtrace");
+    let ok = |body: String| {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html;charset=utf-8\r\ntrace_id: {trace}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let (bytes, keep_open) = match reply {
+        Reply::Signed(node) => (
+            ok(signed_body(&shared.alipay_key, received.method(), &node)),
+            true,
+        ),
+        Reply::SignedWithWrongKey(node) => (
+            ok(signed_body(&shared.app_app_key, received.method(), &node)),
+            true,
+        ),
+        Reply::Body(body) => (ok(body), true),
+        Reply::Http {
+            status,
+            reason,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let mut bytes = head.into_bytes();
+            bytes.extend_from_slice(&body);
+            (bytes, true)
+        }
+        Reply::LyingLength { declared, body } => {
+            let mut bytes = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\nconnection: close\r\n\r\n"
+            )
+            .into_bytes();
+            bytes.extend_from_slice(&body);
+            (bytes, false)
+        }
+        Reply::Chunked { total } => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return false;
+            }
+            let piece = vec![b' '; 16 * 1024];
+            let mut sent = 0;
+            while sent < total {
+                let n = piece.len().min(total - sent);
+                let mut chunk = format!("{n:x}\r\n").into_bytes();
+                chunk.extend_from_slice(&piece[..n]);
+                chunk.extend_from_slice(b"\r\n");
+                if stream.write_all(&chunk).await.is_err() {
+                    break;
+                }
+                sent += n;
+                shared.chunked_written.fetch_add(n, Ordering::SeqCst);
+            }
+            let _ = stream.write_all(b"0\r\n\r\n").await;
+            return false;
+        }
+        Reply::Close => return false,
+        Reply::Delay(..) => unreachable!("delays are unwrapped above"),
+    };
+    if stream.write_all(&bytes).await.is_err() {
+        return false;
+    }
+    let _ = stream.flush().await;
+    if !keep_open {
+        let _ = stream.shutdown().await;
+    }
+    keep_open
+}
