@@ -35,6 +35,15 @@ pub use alipay_protocol::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, Valida
 /// The JSON library used for `json_object` fields (`serde_json::Map`).
 pub use serde_json;
 
-// Transport client re-exports go here (the client lives in `alipay-transport`).
+/// A synchronous client with the same surface (feature `blocking`).
+#[cfg(feature = "blocking")]
+pub use alipay_transport::blocking;
+/// The protocol layer (keys, signing, verification, notifications), for what the client
+/// does not cover: notification verification, custom signers, sign-content debugging.
+pub use alipay_transport::protocol;
+pub use alipay_transport::{
+    AlipayClient, BuildError, CallOptions, ClientBuilder, Clock, Error, Gateway, GatewayError,
+    KeySource, RawResponse, RetryPolicy, SystemClock,
+};
 
 include!("generated_methods.rs");

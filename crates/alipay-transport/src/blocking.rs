@@ -107,6 +107,14 @@ impl AlipayClient {
         self.block_on(self.client.execute_with(request, options))
     }
 
+    /// The signed request a call would send now; see [`crate::AlipayClient::prepare`].
+    pub fn prepare<R: ApiMethod>(
+        &self,
+        request: &R,
+    ) -> Result<alipay_protocol::SignedRequest, Error> {
+        self.client.prepare(request)
+    }
+
     /// Calls a method without a typed spec; see [`crate::AlipayClient::execute_raw`].
     pub fn execute_raw(&self, method: &str, biz_content: &str) -> Result<RawResponse, Error> {
         self.execute_raw_with(method, biz_content, CallOptions::default())

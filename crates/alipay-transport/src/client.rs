@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alipay_protocol::{
-    ApiMethod, CallStyle, CommonParams, GatewayStatus, Signer, ValidationError, VerifiedResponse,
-    Verifier,
+    ApiMethod, CallStyle, CommonParams, GatewayStatus, SignedRequest, Signer, ValidationError,
+    VerifiedResponse, Verifier,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -206,6 +206,37 @@ impl AlipayClient {
             exchange::parse_node::<R::Response>(answer.response.raw()).map_err(record_failure)
         }
         .instrument(span)
+    }
+
+    /// The signed request [`execute`](Self::execute) would send now, without sending
+    /// it: the parameters, the sign content and the signature, using the client's keys
+    /// and clock. With a fixed clock the result is deterministic (PKCS#1 v1.5
+    /// signatures are), so integrations can snapshot-test their envelopes. For a
+    /// page-redirect method, [`SignedRequest::url`](alipay_protocol::SignedRequest::url)
+    /// plus [`SignedRequest::body`](alipay_protocol::SignedRequest::body) (or
+    /// [`all_params_encoded`](alipay_protocol::SignedRequest::all_params_encoded)) is
+    /// where to send the user's browser.
+    ///
+    /// The result holds `biz_content` (personal data): its `Debug` shows only sizes.
+    pub fn prepare<R: ApiMethod>(&self, request: &R) -> Result<SignedRequest, Error> {
+        self.prepare_with(request, &CallOptions::default())
+    }
+
+    /// [`prepare`](Self::prepare) with per-call overrides (tokens).
+    pub fn prepare_with<R: ApiMethod>(
+        &self,
+        request: &R,
+        options: &CallOptions,
+    ) -> Result<SignedRequest, Error> {
+        let biz_content = request.to_biz_content().map_err(Error::InvalidRequest)?;
+        exchange::sign_attempt(
+            &self.inner.common,
+            R::METHOD,
+            Some(&biz_content),
+            options,
+            self.inner.clock.now(),
+            self.inner.signer.as_ref(),
+        )
     }
 
     /// Calls a method that has no typed spec: `biz_content` is JSON text (empty for
