@@ -1,0 +1,358 @@
+//! The real client against the sandbox gateway over real HTTP on 127.0.0.1.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use alipay_api::protocol::{Charset, CodeClass, SignType};
+use alipay_api::zhima_customer_certification_material_certify::{
+    BizCode, IdentityParam, Materials, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
+};
+use alipay_api::{AlipayClient, CallOptions, Error, Gateway, RetryPolicy};
+use alipay_e2e::{ID_NUMBER, NAME, certify_request, client_builder, keys, sandbox};
+use alipay_sandbox::{DEFAULT_APP_ID, Fault, KeySet};
+
+const METHOD: &str = "zhima.customer.certification.material.certify";
+
+fn gateway_error(result: Result<impl std::fmt::Debug, Error>) -> Box<alipay_api::GatewayError> {
+    match result {
+        Err(Error::Gateway(e)) => e,
+        other => panic!("expected a gateway error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn passed_not_passed_and_repeated_transaction() {
+    let sandbox = sandbox().await;
+    let client = client_builder(&sandbox).build().unwrap();
+
+    let ok = client
+        .execute(&certify_request("E2E_PASS_1"))
+        .await
+        .unwrap();
+    assert_eq!(ok.passed, Some(true));
+    assert_eq!(ok.failed_reason.as_deref(), Some("认证完成"));
+    let biz_no = ok.biz_no.clone().unwrap();
+    assert_eq!(biz_no.len(), 32);
+
+    // Not passed is a value, not an error.
+    let no = client
+        .execute(&certify_request("E2E_NOTPASS_1"))
+        .await
+        .unwrap();
+    assert_eq!(no.passed, Some(false));
+    assert_eq!(no.failed_reason.as_deref(), Some("人脸比对不通过"));
+
+    let png = Request::builder()
+        .transaction_id("E2E_PNG")
+        .product_code("w1010100000000002978")
+        .biz_code(BizCode::FaceApi)
+        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
+        .materials(Materials::facial_picture_front_jpeg(
+            b"\x89PNG\r\n\x1a\n0000",
+        ))
+        .build()
+        .unwrap();
+    let no = client.execute(&png).await.unwrap();
+    assert_eq!(no.passed, Some(false));
+    assert!(no.failed_reason.unwrap().contains("JPEG"));
+
+    // The same transaction id answers the original result.
+    let again = client
+        .execute(&certify_request("E2E_PASS_1"))
+        .await
+        .unwrap();
+    assert_eq!(again.biz_no.as_deref(), Some(biz_no.as_str()));
+    assert_eq!(again.passed, Some(true));
+    assert_eq!(sandbox.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn gateway_error_classes() {
+    let sandbox = sandbox().await;
+
+    // Unknown app: an unsigned error_response, reported as unverified.
+    let stranger = client_builder(&sandbox)
+        .app_id("2021000000009999")
+        .build()
+        .unwrap();
+    let e = gateway_error(stranger.execute(&certify_request("E2E_APP")).await);
+    assert_eq!(
+        (e.code.as_str(), e.sub_code.as_deref()),
+        ("40002", Some("isv.invalid-app-id"))
+    );
+    assert!(!e.verified);
+
+    // Our signature is wrong (another key): the gateway echoes its sign content and
+    // it equals ours, which tells the user the key, not the content, is wrong.
+    let other_keys = KeySet::generate().unwrap();
+    let wrong_key = client_builder(&sandbox)
+        .app_private_key(other_keys.app_private_pem.as_str())
+        .build()
+        .unwrap();
+    let e = gateway_error(wrong_key.execute(&certify_request("E2E_SIG")).await);
+    assert_eq!(e.sub_code.as_deref(), Some("isv.invalid-signature"));
+    assert!(e.verified);
+    assert_eq!(e.gateway_sign_content(), e.our_sign_content());
+    assert!(e.sign_content_diff().unwrap().is_empty());
+    let shown = e.to_string();
+    assert!(
+        !shown.contains(ID_NUMBER) && !shown.contains(NAME),
+        "{shown}"
+    );
+
+    // A clock formatting UTC instead of UTC+8 is 8 hours off.
+    let skewed = client_builder(&sandbox)
+        .clock(|| SystemTime::now() - Duration::from_secs(8 * 3600))
+        .build()
+        .unwrap();
+    let e = gateway_error(skewed.execute(&certify_request("E2E_TS")).await);
+    assert_eq!(e.sub_code.as_deref(), Some("isv.invalid-timestamp"));
+
+    // Business failures (40004), signed.
+    let client = client_builder(&sandbox).build().unwrap();
+    let wrong_product = Request::builder()
+        .transaction_id("E2E_PRODUCT")
+        .product_code("w0000000000000000000")
+        .biz_code(BizCode::FaceApi)
+        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
+        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
+        .build()
+        .unwrap();
+    let e = gateway_error(client.execute(&wrong_product).await);
+    assert_eq!(e.class(), CodeClass::BusinessFailed);
+    assert_eq!(e.sub_code.as_deref(), Some("ARRANGEMENT_ERROR"));
+    assert!(e.verified && !e.is_retryable());
+
+    let bad_check_digit = Request::builder()
+        .transaction_id("E2E_ID")
+        .product_code("w1010100000000002978")
+        .biz_code(BizCode::FaceApi)
+        .identity_param(IdentityParam::resident_id(NAME, "260104197909275965"))
+        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
+        .build()
+        .unwrap();
+    let e = gateway_error(client.execute(&bad_check_digit).await);
+    assert_eq!(e.sub_code.as_deref(), Some("INVALID_PARAMETER"));
+    assert!(
+        e.sub_msg
+            .as_deref()
+            .unwrap()
+            .contains("参数[identity_param]")
+    );
+
+    let other_scene = Request::builder()
+        .transaction_id("E2E_SCENE")
+        .product_code("w1010100000000002978")
+        .biz_code(BizCode::Other("SMART_FACE".into()))
+        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
+        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
+        .build()
+        .unwrap();
+    let e = gateway_error(client.execute(&other_scene).await);
+    assert_eq!(e.sub_code.as_deref(), Some("UNSUPPORTED_BIZ_CODE"));
+
+    // A method without a spec, through execute_raw, is checked by the gateway.
+    let e = gateway_error(
+        client
+            .execute_raw(METHOD, r#"{"transaction_id":"E2E_RAW"}"#)
+            .await,
+    );
+    assert_eq!(e.sub_code.as_deref(), Some("INVALID_PARAMETER"));
+    assert!(
+        e.sub_msg.as_deref().unwrap().contains("参数[product_code]"),
+        "{:?}",
+        e.sub_msg
+    );
+}
+
+#[tokio::test]
+async fn verification_failures() {
+    let sandbox = sandbox().await;
+    // The client trusts another Alipay key: every answer fails verification.
+    let other = KeySet::generate().unwrap();
+    let client = client_builder(&sandbox)
+        .alipay_public_key(other.alipay_public_pem.as_str())
+        .build()
+        .unwrap();
+    match client
+        .execute(&certify_request("E2E_WRONG_ALIPAY_KEY"))
+        .await
+    {
+        Err(Error::SignatureMismatch(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    let client = client_builder(&sandbox).build().unwrap();
+    sandbox.inject(Fault::BadSignature);
+    assert!(matches!(
+        client.execute(&certify_request("E2E_BADSIG")).await,
+        Err(Error::SignatureMismatch(_))
+    ));
+    sandbox.inject(Fault::TruncatedBody);
+    match client.execute(&certify_request("E2E_TRUNC")).await {
+        Err(Error::MalformedResponse(m)) => assert!(m.reason().contains("truncated"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    sandbox.inject(Fault::ServerError);
+    match client.execute(&certify_request("E2E_502")).await {
+        Err(Error::HttpStatus(h)) => {
+            assert_eq!(h.status(), 502);
+            assert!(h.excerpt().contains("502 Bad Gateway"), "{}", h.excerpt());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A clock that moves one second per reading, so each attempt has its own timestamp.
+fn ticking_clock() -> impl Fn() -> SystemTime + Send + Sync + 'static {
+    let start = SystemTime::now();
+    let ticks = Arc::new(AtomicU64::new(0));
+    move || start + Duration::from_secs(ticks.fetch_add(1, Ordering::SeqCst))
+}
+
+#[tokio::test]
+async fn retries_after_injected_faults_keep_the_transaction_id() {
+    let sandbox = sandbox().await;
+    let retrying = RetryPolicy {
+        max_retries: 2,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(20),
+    };
+    let client = client_builder(&sandbox)
+        .retry(retrying)
+        .clock(ticking_clock())
+        .build()
+        .unwrap();
+
+    sandbox.inject(Fault::UnknownError);
+    let ok = client
+        .execute(&certify_request("E2E_RETRY_BUSY"))
+        .await
+        .unwrap();
+    assert_eq!(ok.passed, Some(true));
+    let sent = sandbox.requests();
+    assert_eq!(sent.len(), 2, "one 20000, then one success");
+    assert_eq!(sent[0].param("biz_content"), sent[1].param("biz_content"));
+    assert_ne!(sent[0].param("timestamp"), sent[1].param("timestamp"));
+    assert_ne!(sent[0].param("sign"), sent[1].param("sign"));
+
+    // A slow answer times out; the retry (no fault queued) succeeds.
+    sandbox.inject(Fault::Delay(Duration::from_secs(2)));
+    let options = CallOptions::new().timeout(Duration::from_millis(300));
+    let ok = client
+        .execute_with(&certify_request("E2E_RETRY_SLOW"), options)
+        .await
+        .unwrap();
+    assert_eq!(ok.passed, Some(true));
+    assert_eq!(sandbox.requests().len(), 4);
+
+    // Business errors are never retried.
+    let before = sandbox.requests().len();
+    let bad = Request::builder()
+        .transaction_id("E2E_NO_RETRY")
+        .product_code("w0000000000000000000")
+        .biz_code(BizCode::FaceApi)
+        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
+        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
+        .build()
+        .unwrap();
+    assert!(client.execute(&bad).await.is_err());
+    assert_eq!(sandbox.requests().len(), before + 1);
+
+    // Nor is an HTTP error page.
+    sandbox.inject(Fault::ServerError);
+    assert!(matches!(
+        client.execute(&certify_request("E2E_NO_RETRY_502")).await,
+        Err(Error::HttpStatus(_))
+    ));
+    assert_eq!(sandbox.requests().len(), before + 2);
+}
+
+#[tokio::test]
+async fn timeout_without_retry_is_a_transport_error() {
+    let sandbox = sandbox().await;
+    let client = client_builder(&sandbox).build().unwrap();
+    sandbox.inject(Fault::Delay(Duration::from_secs(2)));
+    let options = CallOptions::new().timeout(Duration::from_millis(200));
+    match client
+        .execute_with(&certify_request("E2E_TIMEOUT"), options)
+        .await
+    {
+        Err(Error::Transport(t)) => assert!(t.is_timeout(), "{t}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn gbk_and_legacy_rsa() {
+    let sandbox = sandbox().await;
+    let gbk = client_builder(&sandbox)
+        .charset(Charset::Gbk)
+        .build()
+        .unwrap();
+    let no = gbk
+        .execute(&certify_request("E2E_GBK_NOTPASS"))
+        .await
+        .unwrap();
+    assert_eq!(no.failed_reason.as_deref(), Some("人脸比对不通过"));
+    assert_eq!(sandbox.requests()[0].param("charset"), Some("gbk"));
+
+    let rsa = client_builder(&sandbox)
+        .sign_type(SignType::Rsa)
+        .build()
+        .unwrap();
+    let ok = rsa.execute(&certify_request("E2E_RSA")).await.unwrap();
+    assert_eq!(ok.passed, Some(true));
+    assert_eq!(sandbox.requests()[1].param("sign_type"), Some("RSA"));
+}
+
+#[tokio::test]
+async fn tokens_travel_in_the_body_not_the_url() {
+    let sandbox = sandbox().await;
+    let client = client_builder(&sandbox)
+        .app_auth_token("client-token")
+        .build()
+        .unwrap();
+    client
+        .execute(&certify_request("E2E_TOKEN_1"))
+        .await
+        .unwrap();
+    let options = CallOptions::new().app_auth_token("call-token");
+    client
+        .execute_with(&certify_request("E2E_TOKEN_2"), options)
+        .await
+        .unwrap();
+    let sent = sandbox.requests();
+    assert_eq!(sent[0].param("app_auth_token"), Some("client-token"));
+    assert_eq!(sent[1].param("app_auth_token"), Some("call-token"));
+    // The envelope the client prepares keeps tokens and personal data out of the URL.
+    let signed = client.prepare(&certify_request("E2E_TOKEN_3")).unwrap();
+    let url = signed.url(&sandbox.url());
+    assert!(
+        !url.contains("app_auth_token") && !url.contains("biz_content"),
+        "{url}"
+    );
+}
+
+#[test]
+fn blocking_client_against_the_sandbox() {
+    // The sandbox runs on its own runtime; the blocking client must not be inside one.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime.block_on(sandbox());
+    let client = alipay_api::blocking::AlipayClient::builder()
+        .app_id(DEFAULT_APP_ID)
+        .app_private_key(keys().app_private_pem.as_str())
+        .alipay_public_key(keys().alipay_public_pem.as_str())
+        .gateway(Gateway::Custom(sandbox.url()))
+        .build()
+        .unwrap();
+    let ok = client.execute(&certify_request("E2E_BLOCKING")).unwrap();
+    assert_eq!(ok.passed, Some(true));
+    let no = client
+        .execute(&certify_request("E2E_BLOCKING_NOTPASS"))
+        .unwrap();
+    assert_eq!(no.passed, Some(false));
+    let async_client: &AlipayClient = client.as_async();
+    assert_eq!(async_client.gateway_url(), sandbox.url());
+    runtime.block_on(sandbox.stop());
+}
