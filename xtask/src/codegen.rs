@@ -134,7 +134,29 @@ pub(crate) fn methods_file(specs: &[(String, Method)]) -> String {
             pub use #module::{#request, #response};
         }
     });
-    let file: syn::File = syn::parse2(quote!(#(#items)*)).unwrap_or_else(|_| syn::File {
+    let infos = specs.iter().map(|(_, m)| {
+        let module = format_ident!("{}", m.module);
+        let request = format_ident!("{}Request", m.type_prefix);
+        let (name, title) = (&m.name, &m.title);
+        let replaced_by: Vec<&String> = m.deprecated.iter().flat_map(|d| &d.replacements).collect();
+        let legacy = m.deprecated.is_some();
+        quote! {
+            crate::MethodInfo {
+                name: #name,
+                title: #title,
+                legacy: #legacy,
+                replaced_by: &[#(#replaced_by),*],
+                call_style: <#module::#request as crate::ApiMethod>::CALL_STYLE,
+                check_biz_content: crate::check_biz_content::<#module::#request>,
+            }
+        }
+    });
+    let registry = quote! {
+        /// Every method with a spec, for tools that choose a method by name at run time
+        /// (see [`method`](crate::method)).
+        pub const METHODS: &[crate::MethodInfo] = &[#(#infos),*];
+    };
+    let file: syn::File = syn::parse2(quote!(#(#items)* #registry)).unwrap_or_else(|_| syn::File {
         shebang: None,
         attrs: Vec::new(),
         items: Vec::new(),

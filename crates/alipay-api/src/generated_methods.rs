@@ -11,3 +11,20 @@ pub use zhima_customer_certification_material_certify::{
     ZhimaCustomerCertificationMaterialCertifyRequest,
     ZhimaCustomerCertificationMaterialCertifyResponse,
 };
+/// Every method with a spec, for tools that choose a method by name at run time
+/// (see [`method`](crate::method)).
+pub const METHODS: &[crate::MethodInfo] = &[
+    crate::MethodInfo {
+        name: "zhima.customer.certification.material.certify",
+        title: "芝麻认证材料认证",
+        legacy: true,
+        replaced_by: &[
+            "alipay.user.certify.open.*",
+            "datadigital.fincloud.generalsaas.face.*",
+        ],
+        call_style: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::CALL_STYLE,
+        check_biz_content: crate::check_biz_content::<
+            zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest,
+        >,
+    },
+];

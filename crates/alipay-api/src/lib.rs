@@ -47,3 +47,49 @@ pub use alipay_transport::{
 };
 
 include!("generated_methods.rs");
+
+/// A spec'd method, looked up by name at run time (e.g. by `alipay call`).
+#[derive(Debug, Clone, Copy)]
+pub struct MethodInfo {
+    /// The gateway method name.
+    pub name: &'static str,
+    /// The title from the doc page.
+    pub title: &'static str,
+    /// Whether Alipay is retiring the method.
+    pub legacy: bool,
+    /// The methods (or method families) that replace a legacy method.
+    pub replaced_by: &'static [&'static str],
+    /// Server call or page redirect.
+    pub call_style: CallStyle,
+    /// Parses `biz_content` JSON into the typed request, validates it against the spec
+    /// and returns the `biz_content` the typed request would send.
+    pub check_biz_content: fn(&str) -> Result<String, BizContentError>,
+}
+
+/// Why a `biz_content` given as JSON does not fit its method's spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BizContentError {
+    /// Not JSON, a field of the wrong type, or a missing required field.
+    #[error("biz_content does not match the spec: {0}")]
+    Decode(String),
+    /// A field breaks a rule (length, pattern, …).
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+}
+
+/// The spec'd method called `name`.
+pub fn method(name: &str) -> Option<&'static MethodInfo> {
+    METHODS.iter().find(|m| m.name == name)
+}
+
+/// The typed round trip behind [`MethodInfo::check_biz_content`].
+#[doc(hidden)]
+pub fn check_biz_content<R>(json: &str) -> Result<String, BizContentError>
+where
+    R: ApiMethod + serde::de::DeserializeOwned,
+{
+    let request: R =
+        serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    Ok(request.to_biz_content()?)
+}

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod call;
 mod sandbox;
 mod sign_verify;
 
@@ -26,6 +27,8 @@ enum Command {
     Sign(sign_verify::SignArgs),
     /// Verify a raw gateway response body and show what the signature covers.
     Verify(sign_verify::VerifyArgs),
+    /// Call a method and print the verified response (keys from flags or ALIPAY_* env).
+    Call(Box<call::CallArgs>),
     /// Run a local emulated Alipay gateway.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign_verify::sign(args),
         Command::Verify(args) => sign_verify::verify(args),
+        Command::Call(args) => call::run(*args),
         Command::Sandbox(command) => sandbox::run(command),
     };
     match result {

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alipay_sandbox::{DEFAULT_APP_ID, DEFAULT_PRODUCT_CODE, KEY_FILES, KeySet, Sandbox, SandboxConfig};
+use alipay_sandbox::{
+    DEFAULT_APP_ID, DEFAULT_PRODUCT_CODE, KEY_FILES, KeySet, Sandbox, SandboxConfig,
+};
 use clap::{Args, Subcommand};
 
 use crate::{CliError, read_key_file};
