@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod call;
+mod cert_sn;
 mod sandbox;
 mod sign_verify;
 
@@ -29,6 +30,8 @@ enum Command {
     Verify(sign_verify::VerifyArgs),
     /// Call a method and print the verified response (keys from flags or ALIPAY_* env).
     Call(Box<call::CallArgs>),
+    /// Print the certificate-mode SN of a certificate, or alipay_root_cert_sn of a bundle.
+    CertSn(cert_sn::CertSnArgs),
     /// Run a local emulated Alipay gateway.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign_verify::sign(args),
         Command::Verify(args) => sign_verify::verify(args),
         Command::Call(args) => call::run(*args),
+        Command::CertSn(args) => cert_sn::run(args),
         Command::Sandbox(command) => sandbox::run(command),
     };
     match result {

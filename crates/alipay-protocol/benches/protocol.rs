@@ -60,18 +60,21 @@ fn envelope(c: &mut Criterion) {
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
         .collect();
     let key = AppPrivateKey::parse(read("keys/app_private_pkcs1.pem")).unwrap();
-    c.bench_function("sign a 200 KB certify request (content + RSA2 + form body)", |b| {
-        b.iter(|| {
-            let signed = SignedRequest::sign_params(
-                params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                SignType::Rsa2,
-                Charset::Utf8,
-                &key,
-            )
-            .unwrap();
-            black_box(signed.body());
-        })
-    });
+    c.bench_function(
+        "sign a 200 KB certify request (content + RSA2 + form body)",
+        |b| {
+            b.iter(|| {
+                let signed = SignedRequest::sign_params(
+                    params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    SignType::Rsa2,
+                    Charset::Utf8,
+                    &key,
+                )
+                .unwrap();
+                black_box(signed.body());
+            })
+        },
+    );
 }
 
 fn response(c: &mut Criterion) {

@@ -6,6 +6,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aes;
+pub mod cert;
 pub mod charset;
 pub mod crypto;
 pub mod envelope;
@@ -18,6 +19,10 @@ pub mod response;
 pub mod time;
 
 pub use aes::{AesError, AesKey};
+pub use cert::{
+    AlipayCertificate, AppCertificate, CertError, CertMaterial, Certificate, cert_sn, root_cert_sn,
+    verify_chain,
+};
 pub use charset::Charset;
 pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
 pub use envelope::{Call, CommonParams, SignedRequest, sign_content};
