@@ -12,8 +12,8 @@ use alipay_protocol::{
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use alipay_protocol::form;
 use crate::{Fault, RecordedRequest};
+use alipay_protocol::form;
 
 /// An app registered with the sandbox.
 pub(crate) struct App {
