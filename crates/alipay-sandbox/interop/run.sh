@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Interop check: the official Node (alipay-sdk 4.14.0) and Python (alipay-sdk-python
+# 3.7.1411) SDKs call `alipay sandbox serve` and verify its signed answers.
+#
+# Usage: crates/alipay-sandbox/interop/run.sh [path/to/alipay]
+# Needs node/npm and python3 with network access to the npm registry and PyPI; when a
+# package cannot be installed the SDK is reported as skipped, but an SDK that runs and
+# fails fails the script.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+alipay="${1:-$here/../../../target/debug/alipay}"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+status=0
+app_id=9021000000000001
+
+"$alipay" sandbox keygen "$work/keys" >/dev/null || exit 1
+# The official SDKs format the timestamp in the host's zone; the gateway reads UTC+8.
+export TZ=Asia/Shanghai
+
+serve() { # addr logfile
+  "$alipay" sandbox serve --addr "$1" --app-id $app_id \
+    --app-public-key "$work/keys/app_public_key.pem" \
+    --alipay-private-key "$work/keys/alipay_private_key.pem" >"$2" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do grep -q "gateway URL" "$2" 2>/dev/null && break; sleep 0.1; done
+  grep "gateway URL" "$2" | awk '{print $3}'
+}
+
+check() { # name output
+  if grep -q '"passed": *"true"\|"passed":"true"\|'"'"'passed'"'"': '"'"'true'"'" <<<"$2"; then
+    echo "interop $1: ok ($2)"
+  else
+    echo "interop $1: FAILED: $2"; status=1
+  fi
+}
+
+if command -v npm >/dev/null && command -v node >/dev/null; then
+  cp "$here/package.json" "$here/node_certify.mjs" "$work/"
+  if (cd "$work" && timeout 300 npm install --silent --no-audit --no-fund >/dev/null 2>&1); then
+    url="$(serve 127.0.0.1:0 "$work/node.log")"
+    out="$(cd "$work" && timeout 60 node node_certify.mjs "$url" "$work/keys" $app_id 2>&1)"
+    check "node alipay-sdk 4.14.0" "$out"
+  else
+    echo "interop node: skipped (npm install alipay-sdk@4.14.0 failed)"
+  fi
+else
+  echo "interop node: skipped (no node/npm)"
+fi
+
+if command -v python3 >/dev/null; then
+  if timeout 300 python3 -m venv "$work/venv" >/dev/null 2>&1 &&
+     timeout 300 "$work/venv/bin/pip" install -q alipay-sdk-python==3.7.1411 >/dev/null 2>&1; then
+    # This SDK always connects to port 80 and reads PKCS#1 keys only.
+    openssl rsa -in "$work/keys/app_private_key.pem" -traditional -out "$work/keys/app_private_pkcs1.pem" 2>/dev/null ||
+      "$work/venv/bin/python" - "$work/keys" <<'PY'
+import sys
+from Crypto.PublicKey import RSA
+d = sys.argv[1]
+open(d + "/app_private_pkcs1.pem", "wb").write(RSA.import_key(open(d + "/app_private_key.pem").read()).export_key(pkcs=1))
+PY
+    url="$(serve 127.0.0.1:80 "$work/py.log")"
+    if [ -n "$url" ]; then
+      out="$(timeout 60 "$work/venv/bin/python" "$here/py_certify.py" "$work/keys" $app_id 2>&1)"
+      check "python alipay-sdk-python 3.7.1411" "$out"
+    else
+      echo "interop python: skipped (cannot listen on 127.0.0.1:80: $(cat "$work/py.log"))"
+    fi
+  else
+    echo "interop python: skipped (pip install alipay-sdk-python==3.7.1411 failed)"
+  fi
+else
+  echo "interop python: skipped (no python3)"
+fi
+exit $status
