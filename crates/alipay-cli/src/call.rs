@@ -157,7 +157,10 @@ fn report_error(error: &Error, as_json: bool) {
         if let Some(g) = gateway {
             v["code"] = json!(g.code);
             v["sub_code"] = json!(g.sub_code);
-            v["sub_msg"] = json!(g.sub_msg);
+            // The invalid-signature answer echoes the request, personal data included.
+            if g.sub_code.as_deref() != Some("isv.invalid-signature") {
+                v["sub_msg"] = json!(g.sub_msg);
+            }
             v["verified"] = json!(g.verified);
         }
         println!("{v}");

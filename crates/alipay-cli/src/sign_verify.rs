@@ -184,6 +184,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
     }
     let sign_type = parse_sign_type(args.algorithm.sign_type.as_deref().unwrap_or("RSA2"))?;
     let charset = parse_charset(args.algorithm.charset.as_deref().unwrap_or("utf-8"))?;
+    key.check_sign_type(sign_type)?;
     let body = read_input(&args.response)?;
     let opts = VerifyOptions {
         method: &args.method,

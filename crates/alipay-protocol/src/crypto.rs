@@ -203,17 +203,13 @@ fn rustcrypto_sign(
 
 impl Verifier for AlipayPublicKey {
     fn verify(&self, sign_type: SignType, message: &[u8], signature: &[u8]) -> bool {
-        use aws_lc_rs::signature::{
-            RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
-            UnparsedPublicKey,
+        let parsed = match sign_type {
+            SignType::Rsa2 => &self.aws_sha256,
+            SignType::Rsa => &self.aws_sha1,
         };
-        let alg = match sign_type {
-            SignType::Rsa2 => &RSA_PKCS1_2048_8192_SHA256,
-            SignType::Rsa => &RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        };
-        UnparsedPublicKey::new(alg, &self.pkcs1_der)
-            .verify(message, signature)
-            .is_ok()
+        parsed
+            .as_ref()
+            .is_some_and(|key| key.verify_sig(message, signature).is_ok())
     }
 
     fn key_fingerprint(&self) -> Option<String> {

@@ -39,9 +39,10 @@ impl fmt::Display for GatewayStatus {
         if let Some(sub) = &self.sub_code {
             write!(f, " ({sub}")?;
             if let Some(m) = &self.sub_msg {
-                // The invalid-signature echo is long and may contain request data; it is
-                // available through `gateway_sign_content` instead.
-                if self.gateway_sign_content().is_none() {
+                // The invalid-signature answer echoes the request, personal data
+                // included, however it is worded; it stays available through
+                // `gateway_sign_content`, never in messages.
+                if !self.echoes_request() {
                     write!(f, ": {m}")?;
                 }
             }
@@ -109,6 +110,12 @@ impl GatewayStatus {
             )
     }
 
+    /// Whether `sub_msg` may echo the request (and so personal data): the gateway
+    /// quotes its sign content on `isv.invalid-signature`.
+    pub fn echoes_request(&self) -> bool {
+        self.sub_code.as_deref() == Some("isv.invalid-signature")
+    }
+
     /// For 40002 `isv.invalid-signature`: the sign content the gateway computed, which
     /// it echoes in `sub_msg` (HTML-escaped). Diff it against ours to find the mistake.
     pub fn gateway_sign_content(&self) -> Option<String> {
@@ -119,14 +126,18 @@ impl GatewayStatus {
         let (_, echoed) = msg
             .split_once("验签字符串为：")
             .or_else(|| msg.split_once("验签字符串为:"))?;
-        Some(
-            echoed
-                .replace("&amp;", "&")
-                .replace("&quot;", "\"")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">"),
-        )
+        Some(unescape_html(echoed))
     }
+}
+
+/// Undoes the gateway's HTML escaping of the echoed sign content. `&amp;` goes last so
+/// that an escaped entity (`&amp;lt;`) is decoded once, to `&lt;`, not twice.
+pub fn unescape_html(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// How our sign content differs from the gateway's, by parameter name only (values
@@ -252,6 +263,30 @@ mod tests {
             CodeClass::InsufficientPermissions
         );
         assert_eq!(status("99999", None).class(), CodeClass::Unknown);
+    }
+
+    #[test]
+    fn echo_is_unescaped_once_and_never_displayed() {
+        let status = GatewayStatus {
+            code: "40002".into(),
+            msg: "Invalid Arguments".into(),
+            sub_code: Some("isv.invalid-signature".into()),
+            sub_msg: Some(
+                "验签出错，网关生成的验签字符串为：a=1&amp;b=&amp;lt;x&amp;gt;&amp;c=收委".into(),
+            ),
+        };
+        assert_eq!(
+            status.gateway_sign_content().as_deref(),
+            Some("a=1&b=&lt;x&gt;&c=收委")
+        );
+        assert!(!status.to_string().contains("收委"));
+        // Worded differently, the echo is still kept out of Display.
+        let reworded = GatewayStatus {
+            sub_msg: Some("signature error, content: a=1&amp;name=收委".into()),
+            ..status
+        };
+        assert_eq!(reworded.gateway_sign_content(), None);
+        assert!(!reworded.to_string().contains("收委"), "{reworded}");
     }
 
     #[test]

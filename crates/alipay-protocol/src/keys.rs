@@ -51,7 +51,7 @@ pub enum KeyError {
     /// An encrypted private key; the SDK does not take passphrases.
     #[error(
         "the app private key is encrypted (password-protected PEM); decrypt it first, e.g. \
-         `openssl pkcs8 -in key.pem -out key-plain.pem -nocrypt` or `openssl rsa -in key.pem -out key-plain.pem`"
+         `openssl pkcs8 -in key.pem -out key-plain.pem` (PKCS#8) or `openssl rsa -in key.pem -out key-plain.pem` (PKCS#1)"
     )]
     Encrypted,
     /// A certificate was given where a bare public key is needed.
@@ -225,6 +225,10 @@ pub struct AlipayPublicKey {
     pub(crate) rustcrypto: rsa::PublicKey,
     pub(crate) rc_sha256: rsa::pkcs1v15::VerifyingKey<sha2::Sha256>,
     pub(crate) rc_sha1: rsa::pkcs1v15::VerifyingKey<sha1::Sha1>,
+    /// aws-lc-rs keys, parsed once: `None` for SHA-256 when the key is under 2048 bits
+    /// (aws-lc-rs refuses those for RSA2, as the gateway does).
+    pub(crate) aws_sha256: Option<aws_lc_rs::signature::ParsedPublicKey>,
+    pub(crate) aws_sha1: Option<aws_lc_rs::signature::ParsedPublicKey>,
     bits: usize,
 }
 
@@ -284,7 +288,16 @@ impl AlipayPublicKey {
             .map_err(|e| malformed(KeyRole::AlipayPublicKey, format!("cannot re-encode ({e})")))?
             .into_vec();
         let bits = key.n_bits_precision() as usize;
+        use aws_lc_rs::signature::{
+            ParsedPublicKey, RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            RSA_PKCS1_2048_8192_SHA256,
+        };
+        let aws_sha256 = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &pkcs1_der).ok();
+        let aws_sha1 =
+            ParsedPublicKey::new(&RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, &pkcs1_der).ok();
         Ok(AlipayPublicKey {
+            aws_sha256,
+            aws_sha1,
             pkcs1_der,
             rc_sha256: rsa::pkcs1v15::VerifyingKey::new(key.clone()),
             rc_sha1: rsa::pkcs1v15::VerifyingKey::new(key.clone()),
@@ -296,6 +309,19 @@ impl AlipayPublicKey {
     /// The modulus size in bits.
     pub fn bits(&self) -> usize {
         self.bits
+    }
+
+    /// Fails when this key cannot verify `sign_type` signatures (an RSA2 key under
+    /// 2048 bits: every RSA2 signature would otherwise just look invalid).
+    pub fn check_sign_type(&self, sign_type: SignType) -> Result<(), KeyError> {
+        if sign_type == SignType::Rsa2 && self.bits < MIN_RSA2_BITS {
+            return Err(KeyError::TooSmall {
+                role: KeyRole::AlipayPublicKey,
+                bits: self.bits,
+                min: MIN_RSA2_BITS,
+            });
+        }
+        Ok(())
     }
 
     /// A short, non-secret identifier: the first 8 bytes of SHA-256 over the PKCS#1
@@ -514,7 +540,8 @@ fn decode_armor(input: &[u8], role: KeyRole) -> Result<Der, KeyError> {
     let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = STANDARD
         .decode(b64.trim_end_matches('=').to_owned() + padding(b64.trim_end_matches('=').len()))
-        .map_err(|e| malformed(role, format!("invalid base64 ({e})")))?;
+        // The decoder's message can quote a symbol of the key; say only where it broke.
+        .map_err(|_| malformed(role, "the text is not valid base64".into()))?;
     if bytes.is_empty() {
         return Err(KeyError::Empty { role });
     }

@@ -125,6 +125,23 @@ fn small_keys_only_for_legacy_rsa() {
     let sig = key.sign(SignType::Rsa, b"x").unwrap();
     use alipay_protocol::Verifier as _;
     assert!(key.public_key().verify(SignType::Rsa, b"x", &sig));
+    // A 1024-bit Alipay public key is named for RSA2 instead of failing every check.
+    let err = key
+        .public_key()
+        .check_sign_type(SignType::Rsa2)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            KeyError::TooSmall {
+                role: KeyRole::AlipayPublicKey,
+                bits: 1024,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(key.public_key().check_sign_type(SignType::Rsa).is_ok());
 }
 
 #[test]
@@ -137,6 +154,8 @@ fn garbage_and_empty_input() {
     );
     let err = AppPrivateKey::parse("   \n").unwrap_err();
     assert!(matches!(err, KeyError::Empty { .. }), "{err}");
+    let err = AppPrivateKey::parse("MIIE!!!!not-base64").unwrap_err();
+    assert!(!err.to_string().contains('!'), "input echoed: {err}");
     let err = AppPrivateKey::parse("QUJDRA==").unwrap_err();
     assert!(matches!(err, KeyError::Malformed { .. }), "{err}");
     let err = AlipayPublicKey::parse(
