@@ -102,27 +102,14 @@ async fn main() -> Result<(), Box<dyn StdError>> {
     match client.execute(&request).await {
         Ok(response) => {
             println!("== verified response ==");
-            println!(
-                "  biz_no        = {}",
-                response.biz_no.as_deref().unwrap_or("-")
-            );
-            println!(
-                "  passed        = {}",
-                response.passed.map_or("-".into(), |p| p.to_string())
-            );
-            println!(
-                "  failed_reason = {}",
-                response.failed_reason.as_deref().unwrap_or("-")
-            );
+            println!("  biz_no        = {}", response.biz_no);
+            println!("  passed        = {}", response.passed);
+            println!("  failed_reason = {}", response.failed_reason);
             println!();
-            match response.passed {
-                Some(true) => println!(
-                    "outcome: PASSED — the signature verified and the person was certified"
-                ),
-                Some(false) => {
-                    println!("outcome: NOT PASSED — verified answer, certification failed")
-                }
-                None => println!("outcome: the gateway did not say whether the person passed"),
+            if response.passed {
+                println!("outcome: PASSED — the signature verified and the person was certified");
+            } else {
+                println!("outcome: NOT PASSED — the signature verified; the certification failed");
             }
         }
         Err(Error::Gateway(e)) => {

@@ -339,24 +339,32 @@ fn response_passed_accepts_strings_and_booleans() {
             r#"{{"code":"10000","msg":"Success","biz_no":"ZM1","passed":{raw},"failed_reason":"认证完成"}}"#
         );
         let r: Response = serde_json::from_str(&json).unwrap();
-        assert_eq!(r.passed, Some(expected), "{raw}");
-        assert_eq!(r.biz_no.as_deref(), Some("ZM1"));
+        assert_eq!(r.passed, expected, "{raw}");
+        assert_eq!(r.biz_no, "ZM1");
     }
-    let err = serde_json::from_str::<Response>(r#"{"passed":"yes"}"#).unwrap_err();
+    let err =
+        serde_json::from_str::<Response>(r#"{"biz_no":"ZM1","passed":"yes","failed_reason":""}"#)
+            .unwrap_err();
     assert!(err.to_string().contains("field `passed`"), "{err}");
 }
 
 #[test]
-fn error_responses_without_business_fields_still_decode() {
-    let r: Response = serde_json::from_str(
-        r#"{"code":"20000","msg":"Service Currently Unavailable","sub_code":"isp.unknow-error","sub_msg":"系统繁忙"}"#,
+fn a_success_without_a_required_field_names_it() {
+    // Only verified 10000 answers are decoded; one that omits `passed` cannot say
+    // whether the person passed, so it is an error naming the field, not a default.
+    let err = serde_json::from_str::<Response>(
+        r#"{"code":"10000","msg":"Success","biz_no":"ZM1","failed_reason":"x"}"#,
     )
-    .unwrap();
-    assert_eq!(r, Response::default());
-    let wire = serde_json::to_string(&Response {
-        passed: Some(true),
-        ..Response::default()
-    })
-    .unwrap();
-    assert_eq!(wire, r#"{"passed":"true"}"#);
+    .unwrap_err();
+    assert!(err.to_string().contains("missing field `passed`"), "{err}");
+    let r = Response {
+        biz_no: "ZM1".into(),
+        passed: true,
+        failed_reason: "认证完成".into(),
+    };
+    let wire = serde_json::to_string(&r).unwrap();
+    assert_eq!(
+        wire,
+        r#"{"biz_no":"ZM1","passed":"true","failed_reason":"认证完成"}"#
+    );
 }

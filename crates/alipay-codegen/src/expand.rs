@@ -20,7 +20,7 @@ enum Kind {
     Request,
     /// A nested object: private fields, builder, constructors.
     Object,
-    /// The response: public `Option` fields, lenient.
+    /// The response: public fields; required ones are plain values, optional ones `Option`s.
     Response,
 }
 
@@ -114,18 +114,32 @@ pub fn expand(method: &Method) -> TokenStream {
 /// Stub types named like the real ones, emitted next to a `compile_error!` so that code
 /// using the method reports the one real error instead of many unresolved names.
 pub fn stubs(method_name: &str) -> TokenStream {
+    stubs_for(method_name, &[])
+}
+
+/// Stub types for a spec that failed: the request, response and builder of
+/// `method_name`, plus `extra_types` (nested objects and enums the spec names), so code
+/// using them sees the one real error instead of a cascade of "cannot find type".
+pub fn stubs_for(method_name: &str, extra_types: &[String]) -> TokenStream {
     let prefix = crate::check::upper_camel(method_name);
-    let req = format_ident!("{}Request", prefix);
-    let resp = format_ident!("{}Response", prefix);
-    let builder = format_ident!("{}RequestBuilder", prefix);
-    quote! {
-        /// Stub: the spec for this method has errors.
-        pub struct #req;
-        /// Stub: the spec for this method has errors.
-        pub struct #resp;
-        /// Stub: the spec for this method has errors.
-        pub struct #builder;
-    }
+    let names = [
+        format!("{prefix}Request"),
+        format!("{prefix}Response"),
+        format!("{prefix}RequestBuilder"),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    let items = names
+        .iter()
+        .chain(extra_types)
+        .filter(|n| syn::parse_str::<Ident>(n).is_ok() && seen.insert(n.as_str()))
+        .map(|n| {
+            let t = ident(n);
+            quote! {
+                /// Stub: the spec for this method has errors.
+                pub struct #t;
+            }
+        });
+    quote!(#(#items)*)
 }
 
 impl Ctx<'_> {
@@ -159,10 +173,10 @@ impl Ctx<'_> {
     fn response_doc(&self) -> String {
         format!(
             "Business fields of the `{}_response` node of `{}`.\n\n\
-             Every field is an `Option`: the gateway omits business fields when it answers with \
-             an error code, and a missing field must not turn a readable answer into a decode \
-             error. `code`/`msg`/`sub_code`/`sub_msg` are handled by the protocol layer; unknown \
-             keys are ignored.\n",
+             It is only decoded from a verified `code = 10000` answer (any other code is an \
+             error carrying `code`/`msg`/`sub_code`/`sub_msg`), so fields the spec marks required \
+             are plain values: an answer without one is rejected as malformed, naming the field. \
+             Optional fields are `Option`s; unknown keys are ignored.\n",
             self.method.module, self.method.name
         )
     }
@@ -233,7 +247,7 @@ impl Ctx<'_> {
         let p = p();
         let ty = ident(name);
         let doc = doc_attrs(doc);
-        let optional = |f: &Field| kind == Kind::Response || !f.required;
+        let optional = |f: &Field| !f.required;
 
         let field_defs = fields.iter().map(|f| {
             let n = ident(&f.rust_name);
@@ -250,11 +264,7 @@ impl Ctx<'_> {
                 quote!(#n: #t,)
             }
         });
-        let derives = if kind == Kind::Response {
-            quote!(#[derive(Clone, PartialEq, Default)])
-        } else {
-            quote!(#[derive(Clone, PartialEq)])
-        };
+        let derives = quote!(#[derive(Clone, PartialEq)]);
         let mut types = quote! {
             #doc
             #derives
@@ -265,8 +275,8 @@ impl Ctx<'_> {
         let mut impls = TokenStream::new();
 
         impls.extend(self.expand_debug(&ty, fields));
-        impls.extend(self.expand_serialize(&ty, fields, kind));
-        impls.extend(self.expand_deserialize(&ty, fields, kind));
+        impls.extend(self.expand_serialize(&ty, fields));
+        impls.extend(self.expand_deserialize(&ty, fields));
 
         if kind != Kind::Response {
             impls.extend(self.expand_check(&ty, fields));
@@ -518,7 +528,7 @@ impl Ctx<'_> {
                     };
                     // Strings and open enums both expose `as_str`.
                     let as_str = quote!(v.as_str());
-                    if self.is_optional_in_struct(f, ty) {
+                    if !f.required {
                         quote!(.field(#wire, &self.#n.as_ref().map(|v| #p::Masked(#as_str, #p::Mask::#m))))
                     } else {
                         quote!(.field(#wire, &{ let v = &self.#n; #p::Masked(#as_str, #p::Mask::#m) }))
@@ -537,11 +547,6 @@ impl Ctx<'_> {
         }
     }
 
-    fn is_optional_in_struct(&self, f: &Field, ty: &Ident) -> bool {
-        let response = format!("{}Response", self.method.type_prefix);
-        !f.required || *ty == response
-    }
-
     fn wire_value(&self, f: &Field, v: TokenStream) -> TokenStream {
         let p = p();
         let wire = &f.wire_name;
@@ -557,12 +562,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn expand_serialize(&self, ty: &Ident, fields: &[Field], kind: Kind) -> TokenStream {
+    fn expand_serialize(&self, ty: &Ident, fields: &[Field]) -> TokenStream {
         let p = p();
         let entries = fields.iter().map(|f| {
             let n = ident(&f.rust_name);
             let wire = &f.wire_name;
-            if kind == Kind::Response || !f.required {
+            if !f.required {
                 let val = self.wire_value(f, quote!(v));
                 quote! {
                     if let ::core::option::Option::Some(v) = &self.#n {
@@ -588,7 +593,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn expand_deserialize(&self, ty: &Ident, fields: &[Field], kind: Kind) -> TokenStream {
+    fn expand_deserialize(&self, ty: &Ident, fields: &[Field]) -> TokenStream {
         let p = p();
         let inits = fields.iter().map(|f| {
             let n = ident(&f.rust_name);
@@ -611,7 +616,7 @@ impl Ctx<'_> {
                     quote!(#p::take_object::<#t>(&mut map, prefix, #wire)?)
                 }
             };
-            if kind == Kind::Response || !f.required {
+            if !f.required {
                 quote!(#n: #take,)
             } else {
                 quote!(#n: #p::required(#take, prefix, #wire)?,)
@@ -745,7 +750,10 @@ fn field_doc(f: &Field, kind: Kind) -> String {
             "Optional.".to_owned()
         });
     } else if f.required {
-        facts.push("Documented as always present on success.".to_owned());
+        facts.push(
+            "Always present in a successful answer; one without it is rejected as malformed."
+                .to_owned(),
+        );
     }
     if let Some(limit) = f.max_length {
         let unit = match f.unit {

@@ -90,6 +90,65 @@ pub fn pretty(tokens: &TokenStream) -> String {
     }
 }
 
+/// Best-effort names of the types a broken spec would have generated besides the
+/// request/response: its `[[object]]` names and the enums of fields with known values.
+/// Reads the TOML loosely (no checks); empty when the TOML itself does not parse.
+pub fn guess_type_names(text: &str) -> Vec<String> {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let fields_of = |v: Option<&toml::Value>| -> Vec<toml::Table> {
+        v.and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|f| f.as_table().cloned()).collect())
+            .unwrap_or_default()
+    };
+    let mut names = Vec::new();
+    let enums_of = |fields: Vec<toml::Table>, names: &mut Vec<String>| {
+        for f in fields.iter().filter(|f| f.contains_key("known_values")) {
+            let explicit = f
+                .get("enum_name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let from_name = f
+                .get("name")
+                .and_then(|v| v.as_str())
+                .map(check::upper_camel);
+            names.extend(explicit.or(from_name));
+        }
+    };
+    if let Some(request) = doc.get("request").and_then(|v| v.as_table()) {
+        enums_of(fields_of(request.get("field")), &mut names);
+    }
+    for object in fields_of(doc.get("object")) {
+        names.extend(
+            object
+                .get("name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+        );
+        names.push(format!(
+            "{}Builder",
+            object
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+        ));
+        enums_of(fields_of(object.get("field")), &mut names);
+    }
+    names.retain(|n| n != "Builder" && !n.is_empty());
+    names
+}
+
+/// The method name a spec file is named after (`<method>.toml`), for stubs when the
+/// file cannot be read.
+pub fn method_name_from_path(path: &str) -> Option<String> {
+    let stem = std::path::Path::new(path)
+        .file_name()?
+        .to_str()?
+        .strip_suffix(".toml")?;
+    guess_method_name(&format!("method = \"{stem}\""))
+}
+
 /// A best-effort guess at the `method = "..."` of spec text that does not parse, so that
 /// the macro can still emit stub types named like the real ones.
 pub fn guess_method_name(text: &str) -> Option<String> {

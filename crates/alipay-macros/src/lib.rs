@@ -81,7 +81,11 @@ fn expand(input: MacroInput) -> TokenStream2 {
                         "cannot read spec file `{given}` (resolved against CARGO_MANIFEST_DIR to `{}`): {e}",
                         path.display()
                     );
-                    return syn::Error::new(lit.span(), message).to_compile_error();
+                    let error = syn::Error::new(lit.span(), message).to_compile_error();
+                    // Specs are named `<method>.toml`: stub the main types from the name.
+                    let stubs = alipay_codegen::method_name_from_path(&given)
+                        .map(|m| alipay_codegen::expand::stubs(&m));
+                    return quote!(#error #stubs);
                 }
             };
             let result = alipay_codegen::load_str(&given, &text);
@@ -127,8 +131,9 @@ fn finish(
                 let message = format!("invalid API spec: {line}");
                 syn::Error::new(span, message).to_compile_error()
             });
-            let stubs =
-                alipay_codegen::guess_method_name(text).map(|m| alipay_codegen::expand::stubs(&m));
+            let extra = alipay_codegen::guess_type_names(text);
+            let stubs = alipay_codegen::guess_method_name(text)
+                .map(|m| alipay_codegen::expand::stubs_for(&m, &extra));
             quote!(#track #(#errors)* #stubs)
         }
     }
