@@ -42,8 +42,9 @@ pub use alipay_transport::blocking;
 /// does not cover: notification verification, custom signers, sign-content debugging.
 pub use alipay_transport::protocol;
 pub use alipay_transport::{
-    AlipayClient, BuildError, CallOptions, ClientBuilder, Clock, Error, Gateway, GatewayError,
-    KeySource, RawResponse, RetryPolicy, SystemClock,
+    AcceptCertificateError, AlipayClient, AlipayTrust, BuildError, CallOptions, ClientBuilder,
+    Clock, Error, Gateway, GatewayError, KeySource, RawResponse, RetryPolicy, SystemClock,
+    UnknownAlipayCertificate,
 };
 
 include!("generated_methods.rs");

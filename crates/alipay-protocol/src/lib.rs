@@ -30,7 +30,7 @@ pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
 pub use model::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
 pub use response::{
-    Checked, Node, Outcome, ResponseError, UnsignedError, VerifiedResponse, VerifyOptions,
-    verify_response,
+    Checked, Node, Outcome, ResponseError, SignedNode, UnsignedError, VerifiedResponse,
+    VerifyOptions, verify_response, verify_response_with,
 };
 pub use time::Timestamp;

@@ -289,24 +289,70 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
     }
 }
 
-/// Verifies a raw response body (the exact bytes received).
+/// Verifies a raw response body (the exact bytes received) with one verifier, as in
+/// public-key mode.
 pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked, ResponseError> {
-    let text = opts
-        .charset
-        .decode(body)
-        .map_err(|e| malformed(e.to_string()))?;
+    verify_response_with(body, opts.method, opts.sign_type, opts.charset, |_| {
+        Ok::<_, ResponseError>(opts.verifier)
+    })
+}
+
+/// What is known about a signed response before its signature is checked, handed to
+/// the verifier selector of [`verify_response_with`]. None of it is verified yet.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedNode<'a> {
+    /// The node the signature covers.
+    pub node: &'a Node,
+    /// The top-level `alipay_cert_sn` (certificate mode): which Alipay certificate's
+    /// key signed the response. Not covered by the signature.
+    pub alipay_cert_sn: Option<&'a str>,
+    /// `code`/`msg`/`sub_code`/`sub_msg` of a plain node; `None` for an AES-encrypted
+    /// node (a JSON string).
+    pub status: Option<&'a GatewayStatus>,
+}
+
+impl SignedNode<'_> {
+    /// Whether the node is an error (`error_response`, or a non-empty `sub_code`). An
+    /// encrypted node is not known to be an error.
+    pub fn is_error(&self) -> bool {
+        *self.node == Node::Error
+            || self
+                .status
+                .and_then(|s| s.sub_code.as_deref())
+                .is_some_and(|s| !s.is_empty())
+    }
+}
+
+/// Verifies a raw response body, choosing the verifier only once the body is parsed:
+/// `select` sees the node and its `alipay_cert_sn` and returns the key to check the
+/// signature with (certificate mode picks the Alipay certificate by that SN).
+///
+/// `select` is called only for a signed body; an unsigned error is returned as
+/// [`Checked::UnsignedError`] without it. Its error type must absorb
+/// [`ResponseError`], so a caller can both reject a response in `select` (an unknown
+/// certificate SN, a success without `alipay_cert_sn`) and see every parsing or
+/// signature failure in one type.
+pub fn verify_response_with<'v, E, F>(
+    body: &[u8],
+    method: &str,
+    sign_type: SignType,
+    charset: Charset,
+    select: F,
+) -> Result<Checked, E>
+where
+    E: From<ResponseError>,
+    F: FnOnce(&SignedNode<'_>) -> Result<&'v dyn Verifier, E>,
+{
+    let text = charset.decode(body).map_err(|e| malformed(e.to_string()))?;
     // For GBK the signature covers the original bytes of the node. Decoding then
     // re-encoding is exact for every byte sequence that round-trips; require that the
     // whole body does, so re-encoding the node text yields exactly its original bytes.
-    if opts.charset != Charset::Utf8 {
-        let again = opts
-            .charset
+    if charset != Charset::Utf8 {
+        let again = charset
             .encode(&text)
             .map_err(|_| malformed("the body does not round-trip through its charset"))?;
         if again.as_ref() != body {
-            return Err(malformed(
-                "the body does not round-trip through its charset",
-            ));
+            return Err(malformed("the body does not round-trip through its charset").into());
         }
     }
     let members: Members<'_> = serde_json::from_str(&text).map_err(|e| {
@@ -321,18 +367,20 @@ pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked,
         if members[..i].iter().any(|(k, _)| k == key) {
             return Err(malformed(format!(
                 "top-level key `{key}` appears more than once; refusing an ambiguous body"
-            )));
+            ))
+            .into());
         }
     }
     let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
-    let method_key = response_key(opts.method);
+    let method_key = response_key(method);
     let (node, raw) = match (get(&method_key), get("error_response")) {
         (Some(raw), _) => (Node::Method(method_key), raw),
         (None, Some(raw)) => (Node::Error, raw),
         (None, None) => {
             return Err(malformed(format!(
                 "neither `{method_key}` nor `error_response` is present"
-            )));
+            ))
+            .into());
         }
     };
     let sign = string_member(get("sign"), "sign")?;
@@ -348,7 +396,8 @@ pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked,
                 return Err(malformed(format!(
                     "`{}` is neither an object nor an encrypted string",
                     node.key()
-                )));
+                ))
+                .into());
             }
         };
     let Some(sign) = sign.filter(|s| !s.is_empty()) else {
@@ -363,18 +412,22 @@ pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked,
                 status,
                 raw: span.to_owned(),
             })),
-            _ => Err(ResponseError::UnsignedSuccess { node }),
+            _ => Err(ResponseError::UnsignedSuccess { node }.into()),
         };
     };
     let signature = STANDARD
         .decode(sign.as_bytes())
         .map_err(|_| malformed("`sign` is not valid base64"))?;
+    let verifier = select(&SignedNode {
+        node: &node,
+        alipay_cert_sn: alipay_cert_sn.as_deref(),
+        status: status.as_ref(),
+    })?;
     let verify = |candidate: &str| -> Result<bool, ResponseError> {
-        let bytes = opts
-            .charset
+        let bytes = charset
             .encode(candidate)
             .map_err(|_| malformed("the response node cannot be encoded in its charset"))?;
-        Ok(opts.verifier.verify(opts.sign_type, &bytes, &signature))
+        Ok(verifier.verify(sign_type, &bytes, &signature))
     };
     let outcome = if verify(span)? {
         Outcome::Verified
@@ -384,12 +437,12 @@ pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked,
         return Err(ResponseError::SignatureInvalid {
             node,
             signed_span: span.to_owned(),
-            sign_type: opts.sign_type,
-            key_hint: opts
-                .verifier
+            sign_type,
+            key_hint: verifier
                 .key_fingerprint()
                 .unwrap_or_else(|| "of a custom verifier".into()),
-        });
+        }
+        .into());
     };
     Ok(Checked::Verified(VerifiedResponse {
         node,

@@ -343,6 +343,24 @@ fn aes_vectors() {
         req["expected_sign_content"].as_str().unwrap()
     );
     assert_eq!(signed.sign(), req["expected_sign"].as_str().unwrap());
+    // The envelope helper encrypts, adds encrypt_type=AES and signs the same way.
+    let p = &req["params"];
+    let mut common = alipay_protocol::CommonParams::new(p["app_id"].as_str().unwrap());
+    common.format = String::new(); // Node, which produced the vector, sends no `format`
+    let call = alipay_protocol::Call {
+        method: p["method"].as_str().unwrap(),
+        biz_content: Some(req["biz_content_plaintext"].as_str().unwrap()),
+        timestamp: alipay_protocol::Timestamp::parse_beijing(p["timestamp"].as_str().unwrap())
+            .unwrap(),
+        app_auth_token: None,
+    };
+    let helper = SignedRequest::new_encrypted(&common, &call, &key, &app).unwrap();
+    assert_eq!(
+        helper.sign_content(),
+        req["expected_sign_content"].as_str().unwrap()
+    );
+    assert_eq!(helper.param("encrypt_type"), Some("AES"));
+    assert_eq!(helper.sign(), req["expected_sign"].as_str().unwrap());
     // Verify the quoted token, then decrypt.
     let resp = &vectors["encrypted_response"];
     let alipay = AlipayPublicKey::parse(read("keys/alipay_public.pem")).unwrap();
@@ -375,6 +393,54 @@ fn aes_vectors() {
     };
     assert!(v.decrypt(&wrong, Charset::Utf8).is_err());
     assert!(AesKey::from_base64("c2hvcnQ=").is_err());
+
+    // Two-phase verification: the selector sees the parsed node before choosing a key,
+    // and its own rejection comes back unchanged.
+    #[derive(Debug, PartialEq)]
+    enum Why {
+        Response(alipay_protocol::Outcome),
+        NoSn,
+    }
+    impl From<ResponseError> for Why {
+        fn from(e: ResponseError) -> Self {
+            Why::Response(e.outcome())
+        }
+    }
+    let body = resp["body"].as_str().unwrap().as_bytes();
+    let method = resp["method"].as_str().unwrap();
+    let checked = alipay_protocol::verify_response_with(
+        body,
+        method,
+        SignType::Rsa2,
+        Charset::Utf8,
+        |node| {
+            assert!(node.status.is_none(), "an encrypted node has no status");
+            assert!(!node.is_error());
+            Ok::<_, Why>(&alipay as &dyn alipay_protocol::Verifier)
+        },
+    )
+    .unwrap();
+    assert_eq!(checked.outcome(), alipay_protocol::Outcome::Verified);
+    let refused = alipay_protocol::verify_response_with(
+        body,
+        method,
+        SignType::Rsa2,
+        Charset::Utf8,
+        |node| match node.alipay_cert_sn {
+            Some(_) => Ok(&alipay as &dyn alipay_protocol::Verifier),
+            None => Err(Why::NoSn),
+        },
+    );
+    assert_eq!(refused.unwrap_err(), Why::NoSn);
+    let app_public = AlipayPublicKey::parse(read("keys/app_public.pem")).unwrap();
+    let wrong_key =
+        alipay_protocol::verify_response_with(body, method, SignType::Rsa2, Charset::Utf8, |_| {
+            Ok::<_, Why>(&app_public as &dyn alipay_protocol::Verifier)
+        });
+    assert_eq!(
+        wrong_key.unwrap_err(),
+        Why::Response(alipay_protocol::Outcome::SignatureInvalid)
+    );
 }
 
 #[test]
