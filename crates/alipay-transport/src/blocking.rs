@@ -92,6 +92,21 @@ impl AlipayClient {
         self.client.gateway_url()
     }
 
+    /// Certificate mode: the known Alipay certificate SNs; see
+    /// [`crate::AlipayClient::alipay_cert_sns`].
+    pub fn alipay_cert_sns(&self) -> Vec<String> {
+        self.client.alipay_cert_sns()
+    }
+
+    /// Certificate mode: accepts a rotated Alipay certificate that chains to the
+    /// configured root bundle; see [`crate::AlipayClient::accept_alipay_certificate`].
+    pub fn accept_alipay_certificate(
+        &self,
+        certificate: impl AsRef<[u8]>,
+    ) -> Result<String, crate::AcceptCertificateError> {
+        self.client.accept_alipay_certificate(certificate)
+    }
+
     /// Calls a typed method; see [`crate::AlipayClient::execute`].
     pub fn execute<R: ApiMethod>(&self, request: &R) -> Result<R::Response, Error> {
         self.execute_with(request, CallOptions::default())

@@ -5,15 +5,17 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use alipay_protocol::cert::CertRole;
 use alipay_protocol::keys::{KeyRole, MIN_RSA2_BITS};
 use alipay_protocol::{
-    AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, Charset, CommonParams, KeyError, SignType,
-    Signer, Verifier, check_not_own_key,
+    AesKey, AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, CertError, CertMaterial, Charset,
+    CommonParams, KeyError, SignType, Signer, Timestamp, Verifier, check_not_own_key,
 };
 
 use crate::client::{AlipayClient, Inner};
 use crate::config::{
-    Clock, Gateway, KeySource, ProxySetting, RetryPolicy, SharedClock, SystemClock, redact_userinfo,
+    AlipayTrust, Clock, Gateway, KeySource, ProxySetting, RetryPolicy, SharedClock, SystemClock,
+    Trust, redact_userinfo,
 };
 use crate::error::BuildError;
 
@@ -30,14 +32,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// `AlipayClient::builder()`. The type parameter only selects what `build()` returns.
 ///
 /// Required: [`app_id`](Self::app_id), the app private key (or a [`signer`](Self::signer))
-/// and the Alipay public key (or a [`verifier`](Self::verifier)). Every mistake that can
-/// be detected without a network call is reported by `build()`.
+/// and how to trust Alipay's answers: the Alipay public key (or a
+/// [`verifier`](Self::verifier)) in public-key mode, or the three
+/// [`certificates`](Self::certificates) in certificate mode. Every mistake that can be
+/// detected without a network call is reported by `build()`.
 pub struct ClientBuilder<C = AlipayClient> {
     app_id: Option<String>,
     app_private_key: Option<KeySource>,
     signer: Option<Arc<dyn Signer>>,
-    alipay_public_key: Option<KeySource>,
+    alipay_trust: Option<AlipayTrust>,
+    /// The first two trust settings that exclude each other, reported by `build()`.
+    trust_conflict: Option<(&'static str, &'static str)>,
     verifier: Option<Arc<dyn Verifier>>,
+    aes_key: Option<String>,
     sign_type: SignType,
     charset: Charset,
     gateway: Gateway,
@@ -59,8 +66,10 @@ impl<C> Default for ClientBuilder<C> {
             app_id: None,
             app_private_key: None,
             signer: None,
-            alipay_public_key: None,
+            alipay_trust: None,
+            trust_conflict: None,
             verifier: None,
+            aes_key: None,
             sign_type: SignType::Rsa2,
             charset: Charset::Utf8,
             gateway: Gateway::Production,
@@ -84,8 +93,9 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("app_id", &self.app_id)
             .field("app_private_key", &self.app_private_key)
             .field("signer", &self.signer.as_ref().map(|_| "<custom>"))
-            .field("alipay_public_key", &self.alipay_public_key)
+            .field("alipay_trust", &self.alipay_trust)
             .field("verifier", &self.verifier.as_ref().map(|_| "<custom>"))
+            .field("aes_key", &self.aes_key.as_ref().map(|_| "<redacted>"))
             .field("sign_type", &self.sign_type)
             .field("charset", &self.charset)
             .field("gateway", &redact_userinfo(self.gateway.url()))
@@ -131,8 +141,58 @@ impl<C> ClientBuilder<C> {
 
     /// The Alipay public key (支付宝公钥), as PEM, bare base64 or DER, from a file,
     /// text or bytes. A `&str`/`String` is key *text*.
-    pub fn alipay_public_key(mut self, key: impl Into<KeySource>) -> Self {
-        self.alipay_public_key = Some(key.into());
+    pub fn alipay_public_key(self, key: impl Into<KeySource>) -> Self {
+        self.alipay_trust(AlipayTrust::PublicKey(key.into()))
+    }
+
+    /// Certificate mode (公钥证书模式): the app public-key certificate
+    /// (`appCertPublicKey_<appid>.crt`), the Alipay public-key certificate
+    /// (`alipayCertPublicKey_RSA2.crt`) and the Alipay root bundle
+    /// (`alipayRootCert.crt`), each as PEM, DER or base64 from a
+    /// [`KeySource`] (a `&str`/`String` is the file's *text*; use [`KeySource::file`]
+    /// for a path). Excludes [`alipay_public_key`](Self::alipay_public_key) and
+    /// [`verifier`](Self::verifier).
+    ///
+    /// Every request then carries `app_cert_sn` and `alipay_root_cert_sn` (signed), and
+    /// each response is verified with the Alipay certificate its `alipay_cert_sn` names.
+    /// `build()` checks that the app certificate holds the app private key's public
+    /// half and that the Alipay certificate chains to the root bundle at the clock's
+    /// time. When Alipay rotates its certificate, calls fail with
+    /// [`Error::UnknownAlipayCertificate`](crate::Error::UnknownAlipayCertificate)
+    /// naming the new SN; hand the new certificate to
+    /// [`AlipayClient::accept_alipay_certificate`].
+    pub fn certificates(
+        self,
+        app_cert: impl Into<KeySource>,
+        alipay_cert: impl Into<KeySource>,
+        root_bundle: impl Into<KeySource>,
+    ) -> Self {
+        self.alipay_trust(AlipayTrust::Certificates {
+            app_cert: app_cert.into(),
+            alipay_cert: alipay_cert.into(),
+            root_bundle: root_bundle.into(),
+        })
+    }
+
+    /// Sets how Alipay's answers are trusted (public key or certificates). Setting both
+    /// modes is reported by `build()` as a conflict rather than one silently winning.
+    pub fn alipay_trust(mut self, trust: AlipayTrust) -> Self {
+        if let Some(previous) = &self.alipay_trust
+            && previous.setting() != trust.setting()
+            && self.trust_conflict.is_none()
+        {
+            self.trust_conflict = Some((previous.setting(), trust.setting()));
+        }
+        self.alipay_trust = Some(trust);
+        self
+    }
+
+    /// Content encryption (接口内容加密, `encrypt_type=AES`): the app's AES key as the
+    /// console shows it (base64 of 16 or 32 bytes). `biz_content` is then encrypted
+    /// before signing, `encrypt_type=AES` is sent (signed), and encrypted answers are
+    /// verified over their ciphertext and then decrypted.
+    pub fn aes_key(mut self, key_base64: impl Into<String>) -> Self {
+        self.aes_key = Some(key_base64.into());
         self
     }
 
@@ -283,11 +343,14 @@ impl<C> ClientBuilder<C> {
                 }
             };
 
-        let (verifier, alipay_fingerprint): (Arc<dyn Verifier>, Option<String>) =
-            match (self.alipay_public_key, self.verifier) {
-                (Some(_), Some(_)) => {
+        if let Some((first, second)) = self.trust_conflict {
+            return Err(BuildError::Conflict { first, second });
+        }
+        let (trust, alipay_fingerprint): (Trust, Option<String>) =
+            match (self.alipay_trust, self.verifier) {
+                (Some(trust), Some(_)) => {
                     return Err(BuildError::Conflict {
-                        first: "alipay_public_key",
+                        first: trust.setting(),
                         second: "verifier",
                     });
                 }
@@ -296,7 +359,7 @@ impl<C> ClientBuilder<C> {
                         field: "alipay_public_key",
                     });
                 }
-                (Some(source), None) => {
+                (Some(AlipayTrust::PublicKey(source)), None) => {
                     let bytes = load(&source, KeyRole::AlipayPublicKey)?;
                     let key = AlipayPublicKey::parse(bytes)?;
                     match (&app_key, &app_public) {
@@ -311,13 +374,58 @@ impl<C> ClientBuilder<C> {
                         _ => {}
                     }
                     let fingerprint = key.fingerprint();
-                    (Arc::new(key), Some(fingerprint))
+                    (Trust::PublicKey(Arc::new(key)), Some(fingerprint))
+                }
+                (
+                    Some(AlipayTrust::Certificates {
+                        app_cert,
+                        alipay_cert,
+                        root_bundle,
+                    }),
+                    None,
+                ) => {
+                    let material = CertMaterial::new(
+                        load_cert(&app_cert, CertRole::AppCert)?,
+                        load_cert(&alipay_cert, CertRole::AlipayCert)?,
+                        load_cert(&root_bundle, CertRole::RootBundle)?,
+                    )?;
+                    // The mistake that makes every request fail with
+                    // isv.invalid-signature: a certificate for another key.
+                    match (&app_key, &app_public) {
+                        (Some(key), _) => material.check_app_key(key)?,
+                        (None, Some(public)) if public != material.app_public_key() => {
+                            return Err(CertError::AppCertKeyMismatch {
+                                sn: material.app_cert_sn().to_owned(),
+                                key_fingerprint: public.fingerprint(),
+                                cert_fingerprint: material.app_public_key().fingerprint(),
+                            }
+                            .into());
+                        }
+                        _ => {}
+                    }
+                    material.verify_alipay_cert(Timestamp::from_system_time(self.clock.now()))?;
+                    let fingerprint = material.alipay_public_key().fingerprint();
+                    (
+                        Trust::Certificates(Box::new(std::sync::RwLock::new(material))),
+                        Some(fingerprint),
+                    )
                 }
                 (None, Some(verifier)) => {
                     let fingerprint = verifier.key_fingerprint();
-                    (verifier, fingerprint)
+                    (Trust::PublicKey(verifier), fingerprint)
                 }
             };
+        let aes = match &self.aes_key {
+            None => None,
+            Some(text) => {
+                Some(
+                    AesKey::from_base64(text).map_err(|e| BuildError::InvalidField {
+                        field: "aes_key",
+                        reason: e.to_string(),
+                    })?,
+                )
+            }
+        };
 
         let gateway = parse_gateway(self.gateway.url())?;
         if self.max_response_size == 0 {
@@ -374,11 +482,21 @@ impl<C> ClientBuilder<C> {
         common.charset = self.charset;
         common.app_auth_token = self.app_auth_token;
         common.notify_url = self.notify_url;
+        if let Some(material) = trust.read_certs() {
+            common
+                .extra
+                .push(("app_cert_sn".into(), material.app_cert_sn().to_owned()));
+            common.extra.push((
+                "alipay_root_cert_sn".into(),
+                material.alipay_root_cert_sn().to_owned(),
+            ));
+        }
 
         Ok(Inner {
             common,
             signer,
-            verifier,
+            trust,
+            aes,
             app_key_fingerprint: app_public.map(|k| k.fingerprint()),
             alipay_key_fingerprint: alipay_fingerprint,
             host: gateway.host.clone(),
@@ -459,6 +577,18 @@ fn parse_gateway(url: &str) -> Result<GatewayUrl, BuildError> {
         url: url.to_owned(),
         host,
     })
+}
+
+fn load_cert(source: &KeySource, role: CertRole) -> Result<Vec<u8>, BuildError> {
+    match source {
+        KeySource::Path(path) => std::fs::read(path).map_err(|source| BuildError::ReadCertFile {
+            role,
+            path: path.clone(),
+            source,
+        }),
+        KeySource::Text(text) => Ok(text.as_bytes().to_vec()),
+        KeySource::Bytes(bytes) => Ok(bytes.clone()),
+    }
 }
 
 fn load(source: &KeySource, role: KeyRole) -> Result<Vec<u8>, BuildError> {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alipay_protocol::{
-    ApiMethod, CallStyle, CommonParams, GatewayStatus, SignedRequest, Signer, ValidationError,
-    VerifiedResponse, Verifier,
+    AesKey, ApiMethod, CallStyle, CommonParams, GatewayStatus, SignedRequest, Signer, Timestamp,
+    ValidationError, VerifiedResponse,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -15,8 +15,10 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use crate::builder::{ClientBuilder, HttpSettings};
-use crate::config::{CallOptions, RetryPolicy, SharedClock};
-use crate::error::{Error, HttpStatusError, TransportError, TransportErrorKind};
+use crate::config::{CallOptions, RetryPolicy, SharedClock, Trust};
+use crate::error::{
+    AcceptCertificateError, Error, HttpStatusError, TransportError, TransportErrorKind,
+};
 use crate::exchange::{self, Expect};
 use crate::wire;
 
@@ -38,7 +40,8 @@ pub struct AlipayClient {
 pub(crate) struct Inner {
     pub(crate) common: CommonParams,
     pub(crate) signer: Arc<dyn Signer>,
-    pub(crate) verifier: Arc<dyn Verifier>,
+    pub(crate) trust: Trust,
+    pub(crate) aes: Option<AesKey>,
     pub(crate) app_key_fingerprint: Option<String>,
     pub(crate) alipay_key_fingerprint: Option<String>,
     pub(crate) host: String,
@@ -68,6 +71,12 @@ impl Inner {
             .field("charset", &self.common.charset)
             .field("app_key_fingerprint", &self.app_key_fingerprint)
             .field("alipay_key_fingerprint", &self.alipay_key_fingerprint)
+            // Serial numbers identify certificates; they are not secret.
+            .field(
+                "certificates",
+                &self.trust.read_certs().map(|m| format!("{m:?}")),
+            )
+            .field("aes", &self.aes.is_some())
             .field(
                 "app_auth_token",
                 &self.common.app_auth_token.as_ref().map(|_| "<redacted>"),
@@ -160,6 +169,56 @@ impl AlipayClient {
         &self.inner.gateway
     }
 
+    /// Certificate mode: the SNs of the Alipay certificates responses may be signed
+    /// with, oldest first (the configured one and any accepted since). Empty in
+    /// public-key mode.
+    pub fn alipay_cert_sns(&self) -> Vec<String> {
+        self.inner
+            .trust
+            .read_certs()
+            .map(|m| m.alipay_cert_sns().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// Certificate mode: accepts a rotated Alipay public-key certificate (PEM, DER or
+    /// base64, e.g. from `alipay.open.app.alipaycert.download` after an
+    /// [`Error::UnknownAlipayCertificate`]) and returns its SN. It is accepted only if
+    /// it chains to the configured root bundle (`alipayRootCert.crt`) at the client
+    /// clock's time; it then becomes the current certificate for this client and all
+    /// its clones, and the earlier ones stay valid for responses that name them.
+    pub fn accept_alipay_certificate(
+        &self,
+        certificate: impl AsRef<[u8]>,
+    ) -> Result<String, AcceptCertificateError> {
+        let Trust::Certificates(lock) = &self.inner.trust else {
+            return Err(AcceptCertificateError::NotCertificateMode);
+        };
+        let now = Timestamp::from_system_time(self.inner.clock.now());
+        // Check on a copy, outside the write lock (a chain check verifies signatures);
+        // concurrent acceptances each start from the state they saw, and the last one
+        // wins, which only matters if two different certificates arrive at once.
+        let mut updated = self
+            .inner
+            .trust
+            .read_certs()
+            .map(|m| m.clone())
+            .ok_or(AcceptCertificateError::NotCertificateMode)?;
+        let sn = updated
+            .accept_rotated(certificate, now)
+            .map_err(AcceptCertificateError::Rejected)?;
+        let mut guard = lock
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *guard = updated;
+        drop(guard);
+        tracing::info!(
+            app_id = %self.inner.common.app_id,
+            alipay_cert_sn = %sn,
+            "accepted a rotated Alipay certificate"
+        );
+        Ok(sn)
+    }
+
     /// Calls a typed method with the client's settings.
     ///
     /// Returns the verified, typed response node when the gateway answered `code
@@ -236,6 +295,7 @@ impl AlipayClient {
             options,
             self.inner.clock.now(),
             self.inner.signer.as_ref(),
+            self.inner.aes.as_ref(),
         )
     }
 
@@ -384,6 +444,7 @@ impl Inner {
             options,
             self.clock.now(),
             &*self.signer,
+            self.aes.as_ref(),
         )?;
         let http = self.http_for(options.connect_timeout)?;
         let request = http
@@ -421,7 +482,8 @@ impl Inner {
             method,
             sign_type: self.common.sign_type,
             charset: self.common.charset,
-            verifier: &*self.verifier,
+            trust: &self.trust,
+            aes: self.aes.as_ref(),
             our_sign_content: signed.sign_content(),
         };
         let success = exchange::interpret(&body, &expect, trace_id.as_deref())?;

@@ -16,10 +16,11 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::path::PathBuf;
 
+use alipay_protocol::cert::CertRole;
 use alipay_protocol::keys::KeyRole;
 use alipay_protocol::{
-    AlipayKeyIsAppKey, CodeClass, GatewayStatus, KeyError, SignContentDiff, SignError, SignType,
-    ValidationError,
+    AlipayKeyIsAppKey, CertError, CodeClass, GatewayStatus, KeyError, SignContentDiff, SignError,
+    SignType, ValidationError,
 };
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -59,6 +60,11 @@ pub enum Error {
     /// The gateway answered with a code other than `10000`.
     #[error(transparent)]
     Gateway(Box<GatewayError>),
+    /// Certificate mode: the response names an Alipay certificate (`alipay_cert_sn`)
+    /// the client does not know, typically because Alipay rotated its certificate.
+    /// Nothing of the response is returned: it could not be verified.
+    #[error(transparent)]
+    UnknownAlipayCertificate(UnknownAlipayCertificate),
 }
 
 impl Error {
@@ -102,6 +108,7 @@ impl Error {
             Error::MalformedResponse(_) => "malformed_response",
             Error::SignatureMismatch(_) => "signature_mismatch",
             Error::Gateway(_) => "gateway",
+            Error::UnknownAlipayCertificate(_) => "unknown_alipay_certificate",
         }
     }
 }
@@ -357,6 +364,62 @@ impl fmt::Display for SignatureMismatch {
 
 impl StdError for SignatureMismatch {}
 
+/// Certificate mode: a response was signed with an Alipay certificate whose SN is not
+/// among the client's (Alipay rotates its certificate before the old one expires).
+#[derive(Debug, Clone)]
+pub struct UnknownAlipayCertificate {
+    pub(crate) sn: String,
+    pub(crate) known: Vec<String>,
+}
+
+impl UnknownAlipayCertificate {
+    /// The `alipay_cert_sn` that arrived: the SN of the certificate to fetch.
+    pub fn sn(&self) -> &str {
+        &self.sn
+    }
+
+    /// The SNs of the Alipay certificates the client knows, oldest first.
+    pub fn known(&self) -> &[String] {
+        &self.known
+    }
+}
+
+impl fmt::Display for UnknownAlipayCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response is signed with the Alipay certificate SN `{sn}`, which this client does \
+             not know (it knows {known}); Alipay has probably rotated its certificate. Download \
+             the certificate with that SN (API alipay.open.app.alipaycert.download with \
+             alipay_cert_sn={sn}, or alipayCertPublicKey_RSA2.crt from the open platform \
+             console) and pass it to AlipayClient::accept_alipay_certificate, which accepts it \
+             only if it chains to the configured alipayRootCert.crt; or configure the new file \
+             and rebuild the client. The response was not used",
+            sn = self.sn,
+            known = self.known.join(", "),
+        )
+    }
+}
+
+impl StdError for UnknownAlipayCertificate {}
+
+/// Why [`AlipayClient::accept_alipay_certificate`](crate::AlipayClient::accept_alipay_certificate)
+/// refused a certificate. The client's certificates are unchanged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AcceptCertificateError {
+    /// The client is in public-key mode, where there are no Alipay certificates.
+    #[error(
+        "this client verifies with the Alipay public key, not certificates; configure \
+         ClientBuilder::certificates(app_cert, alipay_cert, root_bundle) to use certificate mode"
+    )]
+    NotCertificateMode,
+    /// The certificate is unreadable, does not chain to the configured root bundle (at
+    /// the client clock's time), or is the app's own certificate.
+    #[error("the Alipay certificate was not accepted: {0}")]
+    Rejected(#[source] CertError),
+}
+
 /// The gateway answered with a code other than `10000`.
 ///
 /// `verified` tells whether the answer's signature was checked: an unsigned
@@ -544,6 +607,21 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// A certificate file could not be read.
+    #[error("cannot read the {role} file `{}`", path.display())]
+    ReadCertFile {
+        /// Which certificate input.
+        role: CertRole,
+        /// The path as given.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A certificate is unreadable, does not match the app private key, or the Alipay
+    /// certificate does not chain to the root bundle.
+    #[error(transparent)]
+    Certificate(#[from] CertError),
     /// A key could not be parsed, is of the wrong kind, or is too small.
     #[error(transparent)]
     Key(#[from] KeyError),

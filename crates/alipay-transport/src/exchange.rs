@@ -4,13 +4,16 @@
 use std::time::SystemTime;
 
 use alipay_protocol::{
-    Call, Charset, Checked, CommonParams, ResponseError, SignError, SignType, SignedRequest,
-    Signer, Timestamp, ValidationError, VerifiedResponse, Verifier, VerifyOptions, verify_response,
+    AesKey, Call, CertMaterial, Charset, Checked, CommonParams, ResponseError, SignError, SignType,
+    SignedNode, SignedRequest, Signer, Timestamp, ValidationError, VerifiedResponse, Verifier,
+    verify_response_with,
 };
 use serde::de::DeserializeOwned;
 
-use crate::config::CallOptions;
-use crate::error::{Error, GatewayError, MalformedResponse, SignatureMismatch};
+use crate::config::{CallOptions, Trust};
+use crate::error::{
+    Error, GatewayError, MalformedResponse, SignatureMismatch, UnknownAlipayCertificate,
+};
 
 /// Signs one attempt of a call. Called again for every retry so that each attempt
 /// carries a fresh timestamp and signature over the same `biz_content`.
@@ -21,6 +24,7 @@ pub(crate) fn sign_attempt(
     options: &CallOptions,
     now: SystemTime,
     signer: &dyn Signer,
+    aes: Option<&AesKey>,
 ) -> Result<SignedRequest, Error> {
     let with_auth_token;
     let common = match &options.auth_token {
@@ -38,7 +42,11 @@ pub(crate) fn sign_attempt(
         timestamp: Timestamp::from_system_time(now),
         app_auth_token: options.app_auth_token.as_deref(),
     };
-    SignedRequest::new(common, &call, signer).map_err(|e| match e {
+    let signed = match aes {
+        Some(key) => SignedRequest::new_encrypted(common, &call, key, signer),
+        None => SignedRequest::new(common, &call, signer),
+    };
+    signed.map_err(|e| match e {
         // A character the charset cannot carry is a property of the request value.
         SignError::Unencodable { param, charset } => {
             Error::InvalidRequest(ValidationError::Invalid {
@@ -61,7 +69,8 @@ pub(crate) struct Expect<'a> {
     pub(crate) method: &'a str,
     pub(crate) sign_type: SignType,
     pub(crate) charset: Charset,
-    pub(crate) verifier: &'a dyn Verifier,
+    pub(crate) trust: &'a Trust,
+    pub(crate) aes: Option<&'a AesKey>,
     /// What this attempt signed, for diagnosing `isv.invalid-signature`.
     pub(crate) our_sign_content: &'a str,
 }
@@ -73,42 +82,78 @@ pub(crate) fn interpret(
     expect: &Expect<'_>,
     trace_id: Option<&str>,
 ) -> Result<Success, Error> {
-    let opts = VerifyOptions {
-        method: expect.method,
-        sign_type: expect.sign_type,
-        charset: expect.charset,
-        verifier: expect.verifier,
+    let certs = expect.trust.read_certs();
+    let checked = match (expect.trust, &certs) {
+        (_, Some(material)) => verify_response_with(
+            body,
+            expect.method,
+            expect.sign_type,
+            expect.charset,
+            |node: &SignedNode<'_>| select_certificate(material, node),
+        ),
+        (Trust::PublicKey(verifier), None) => verify_response_with(
+            body,
+            expect.method,
+            expect.sign_type,
+            expect.charset,
+            |_: &SignedNode<'_>| Ok::<_, Rejection>(&**verifier as &dyn Verifier),
+        ),
+        // read_certs() is Some exactly for Trust::Certificates.
+        (Trust::Certificates(_), None) => Err(Rejection::NoCertSn),
     };
-    let checked = verify_response(body, &opts).map_err(|e| match e {
-        ResponseError::Malformed { reason } => {
+    let key_hint = || match (&certs, expect.trust) {
+        (Some(material), _) => material.alipay_public_key().fingerprint(),
+        (None, Trust::PublicKey(verifier)) => verifier
+            .key_fingerprint()
+            .unwrap_or_else(|| "of a custom verifier".into()),
+        (None, Trust::Certificates(_)) => "unknown".into(),
+    };
+    let checked = checked.map_err(|rejection| match rejection {
+        Rejection::Response(ResponseError::Malformed { reason }) => {
             Error::MalformedResponse(MalformedResponse { reason, path: None })
         }
-        ResponseError::SignatureInvalid {
+        Rejection::Response(ResponseError::SignatureInvalid {
             node,
             sign_type,
             key_hint,
             ..
-        } => Error::SignatureMismatch(SignatureMismatch {
+        }) => Error::SignatureMismatch(SignatureMismatch {
             node: node.key().to_owned(),
             sign_type,
             key_fingerprint: key_hint,
             missing: false,
         }),
-        ResponseError::UnsignedSuccess { node } => Error::SignatureMismatch(SignatureMismatch {
-            node: node.key().to_owned(),
-            sign_type: expect.sign_type,
-            key_fingerprint: expect
-                .verifier
-                .key_fingerprint()
-                .unwrap_or_else(|| "of a custom verifier".into()),
-            missing: true,
-        }),
+        Rejection::Response(ResponseError::UnsignedSuccess { node }) => {
+            Error::SignatureMismatch(SignatureMismatch {
+                node: node.key().to_owned(),
+                sign_type: expect.sign_type,
+                key_fingerprint: key_hint(),
+                missing: true,
+            })
+        }
         // ResponseError is non-exhaustive; a future rejection is still a rejection.
-        other => Error::MalformedResponse(MalformedResponse {
+        Rejection::Response(other) => Error::MalformedResponse(MalformedResponse {
             reason: other.to_string(),
             path: None,
         }),
+        Rejection::UnknownSn(sn) => Error::UnknownAlipayCertificate(UnknownAlipayCertificate {
+            sn,
+            known: certs
+                .as_ref()
+                .map(|m| m.alipay_cert_sns().into_iter().map(str::to_owned).collect())
+                .unwrap_or_default(),
+        }),
+        Rejection::NoCertSn => Error::MalformedResponse(MalformedResponse {
+            reason: "the client is in certificate mode but this signed, non-error answer \
+                     carries no `alipay_cert_sn`, so it cannot be tied to an Alipay \
+                     certificate; refusing it (as the official Java SDK does). Check that \
+                     the app is set to public-key certificate mode (公钥证书模式) in the \
+                     Alipay console and that the gateway URL is Alipay's"
+                .into(),
+            path: None,
+        }),
     })?;
+    drop(certs);
     let trace_id = trace_id.map(str::to_owned);
     match checked {
         Checked::UnsignedError(unsigned) => {
@@ -121,11 +166,31 @@ pub(crate) fn interpret(
             ))))
         }
         Checked::Verified(response) => {
+            // Verified over the ciphertext token first, then decrypted (protocol.md §7).
+            let response = match (response.is_encrypted(), expect.aes) {
+                (false, _) => response,
+                (true, Some(key)) => response.decrypt(key, expect.charset).map_err(|e| {
+                    Error::MalformedResponse(MalformedResponse {
+                        reason: match e {
+                            ResponseError::Malformed { reason } => reason,
+                            other => other.to_string(),
+                        },
+                        path: None,
+                    })
+                })?,
+                (true, None) => {
+                    return Err(Error::MalformedResponse(MalformedResponse {
+                        reason: "the response is AES-encrypted (a JSON string) and no AES key \
+                                 is configured; set ClientBuilder::aes_key to the app's \
+                                 接口内容加密密钥, or turn content encryption off for this app"
+                            .into(),
+                        path: None,
+                    }));
+                }
+            };
             let Some(status) = response.status() else {
                 return Err(Error::MalformedResponse(MalformedResponse {
-                    reason: "the response is AES-encrypted (a JSON string), which this client \
-                             does not decrypt; disable content encryption for this app"
-                        .into(),
+                    reason: "the decrypted response has no result fields".into(),
                     path: None,
                 }));
             };
@@ -140,6 +205,38 @@ pub(crate) fn interpret(
             }
             Ok(Success { response })
         }
+    }
+}
+
+/// Why a body was refused before or during verification.
+enum Rejection {
+    Response(ResponseError),
+    /// Certificate mode: `alipay_cert_sn` names a certificate the client lacks.
+    UnknownSn(String),
+    /// Certificate mode: a signed non-error answer without `alipay_cert_sn`.
+    NoCertSn,
+}
+
+impl From<ResponseError> for Rejection {
+    fn from(e: ResponseError) -> Self {
+        Rejection::Response(e)
+    }
+}
+
+/// Certificate mode: the key of the certificate the answer names. A signed error
+/// without `alipay_cert_sn` is checked with the current certificate (it carries no
+/// data to trust); a success without it is refused, as the Java SDK refuses it.
+fn select_certificate<'m>(
+    material: &'m CertMaterial,
+    node: &SignedNode<'_>,
+) -> Result<&'m dyn Verifier, Rejection> {
+    match node.alipay_cert_sn {
+        Some(sn) => material
+            .verifier_for(Some(sn))
+            .map(|key| key as &dyn Verifier)
+            .map_err(|_| Rejection::UnknownSn(sn.to_owned())),
+        None if node.is_error() => Ok(material.alipay_public_key()),
+        None => Err(Rejection::NoCertSn),
     }
 }
 

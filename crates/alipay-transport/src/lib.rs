@@ -18,10 +18,10 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
 };
 pub use client::{AlipayClient, RawResponse};
-pub use config::{CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};
+pub use config::{AlipayTrust, CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};
 pub use error::{
-    BuildError, Error, GatewayError, HttpStatusError, MalformedResponse, SignatureMismatch,
-    TransportError, TransportErrorKind,
+    AcceptCertificateError, BuildError, Error, GatewayError, HttpStatusError, MalformedResponse,
+    SignatureMismatch, TransportError, TransportErrorKind, UnknownAlipayCertificate,
 };
 
 /// The protocol layer this client is built on (keys, signing, verification, models).

@@ -17,8 +17,8 @@ use std::time::Duration;
 use alipay_protocol::envelope::sign_base64;
 use alipay_protocol::model::{check_max_len, response_key};
 use alipay_protocol::{
-    AlipayPublicKey, ApiMethod, AppPrivateKey, CallStyle, Charset, LengthUnit, Mask, Masked,
-    SignType, ValidationError, Verifier, sign_content,
+    AesKey, AlipayPublicKey, ApiMethod, AppPrivateKey, CallStyle, Charset, LengthUnit, Mask,
+    Masked, SignType, ValidationError, Verifier, sign_content,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -32,6 +32,26 @@ pub const APP_PUBLIC_PEM: &str = include_str!("../data/keys/app_public.pem");
 pub const ALIPAY_PRIVATE_PEM: &str = include_str!("../data/keys/alipay_private_pkcs1.pem");
 pub const ALIPAY_PUBLIC_PEM: &str = include_str!("../data/keys/alipay_public.pem");
 pub const SMALL_PRIVATE_PEM: &str = include_str!("../data/keys/small_1024_private_pkcs1.pem");
+
+/// The certificate-mode fixtures (see `tests/data/certs/README.md`), issued for the keys
+/// above and valid 2020-01-01 to 2049-12-31.
+pub const ROOT_CERT: &str = include_str!("../data/certs/alipayRootCert.crt");
+pub const APP_CERT: &str = include_str!("../data/certs/appCertPublicKey_2021000000000001.crt");
+pub const ALIPAY_CERT: &str = include_str!("../data/certs/alipayCertPublicKey_RSA2.crt");
+pub const ALIPAY_CERT_ROTATED: &str =
+    include_str!("../data/certs/alipayCertPublicKey_RSA2_rotated.crt");
+pub const ALIPAY_ROTATED_PRIVATE_PEM: &str =
+    include_str!("../data/certs/alipay_rotated_private.pem");
+pub const FOREIGN_ALIPAY_CERT: &str =
+    include_str!("../data/certs/foreign_alipayCertPublicKey_RSA2.crt");
+pub const SELF_SIGNED_CERT: &str = include_str!("../data/certs/self_signed.crt");
+
+/// The path of a certificate fixture.
+pub fn cert_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/certs")
+        .join(name)
+}
 
 /// The path of a test key file, for builder tests that read files.
 pub fn key_path(name: &str) -> std::path::PathBuf {
@@ -231,6 +251,8 @@ pub enum Reply {
     Signed(String),
     /// Like `Signed`, but signed with the app key (so verification fails).
     SignedWithWrongKey(String),
+    /// A signed answer in certificate mode and/or with AES content encryption.
+    SignedWith(SignedReply),
     /// This exact body with status 200.
     Body(String),
     /// Any status, extra headers and body.
@@ -248,6 +270,72 @@ pub enum Reply {
     Delay(Duration, Box<Reply>),
     /// Closes the connection without answering.
     Close,
+}
+
+/// How to write a [`Reply::SignedWith`] answer, the way the real gateway writes them.
+#[derive(Debug, Clone, Default)]
+pub struct SignedReply {
+    /// The plain response node.
+    pub node: String,
+    /// The signing key (PEM); the "Alipay" test key when `None`.
+    pub key_pem: Option<String>,
+    /// Adds `"alipay_cert_sn"` between the node and `sign` (certificate mode).
+    pub alipay_cert_sn: Option<String>,
+    /// Encrypts the node with this AES key (base64): the node becomes a JSON string of
+    /// ciphertext and the signature covers that token, quotes included.
+    pub aes_key: Option<String>,
+}
+
+impl SignedReply {
+    pub fn new(node: impl Into<String>) -> Self {
+        SignedReply {
+            node: node.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn cert_sn(mut self, sn: impl Into<String>) -> Self {
+        self.alipay_cert_sn = Some(sn.into());
+        self
+    }
+
+    pub fn key(mut self, pem: impl Into<String>) -> Self {
+        self.key_pem = Some(pem.into());
+        self
+    }
+
+    pub fn aes(mut self, key_base64: impl Into<String>) -> Self {
+        self.aes_key = Some(key_base64.into());
+        self
+    }
+
+    fn body(&self, method: &str, default_key: &AppPrivateKey) -> String {
+        let own_key = self
+            .key_pem
+            .as_ref()
+            .map(|pem| AppPrivateKey::parse(pem).expect("reply key"));
+        let key = own_key.as_ref().unwrap_or(default_key);
+        let node = match &self.aes_key {
+            Some(k) => {
+                let cipher = AesKey::from_base64(k)
+                    .expect("aes key")
+                    .encrypt(&self.node, Charset::Utf8)
+                    .expect("encrypt");
+                serde_json::Value::from(cipher).to_string()
+            }
+            None => self.node.clone(),
+        };
+        let sign = sign_base64(key, SignType::Rsa2, Charset::Utf8, &node).expect("sign");
+        let sn = self
+            .alipay_cert_sn
+            .as_ref()
+            .map(|sn| format!(r#","alipay_cert_sn":"{sn}""#))
+            .unwrap_or_default();
+        format!(
+            r#"{{"{}":{node}{sn},"sign":"{sign}"}}"#,
+            response_key(method)
+        )
+    }
 }
 
 type Handler = dyn Fn(&Received, usize) -> Reply + Send + Sync;
@@ -500,6 +588,7 @@ async fn answer(
             ok(signed_body(&shared.app_app_key, received.method(), &node)),
             true,
         ),
+        Reply::SignedWith(reply) => (ok(reply.body(received.method(), &shared.alipay_key)), true),
         Reply::Body(body) => (ok(body), true),
         Reply::Http {
             status,
