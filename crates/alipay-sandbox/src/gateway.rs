@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use alipay_protocol::envelope::{sign_base64, sign_content};
 use alipay_protocol::{
-    AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, Verifier as _, model,
+    AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, Verifier as _, model,
 };
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -17,7 +17,28 @@ use alipay_protocol::form;
 
 /// An app registered with the sandbox.
 pub(crate) struct App {
+    /// Verifies request signatures (the key of the app certificate in certificate mode).
     pub(crate) public_key: AlipayPublicKey,
+    /// Set for a certificate-mode app.
+    pub(crate) cert: Option<AppCert>,
+    /// Set for an app with content encryption (接口内容加密) turned on.
+    pub(crate) aes: Option<AesKey>,
+}
+
+/// The serials a certificate-mode app must send.
+pub(crate) struct AppCert {
+    pub(crate) app_cert_sn: String,
+    pub(crate) root_cert_sn: String,
+}
+
+/// The CA and current Alipay certificate of a certificate-mode sandbox.
+pub(crate) struct CertState {
+    /// The whole set, kept for its CA key: rotation issues from it.
+    pub(crate) set: crate::certs::CertSet,
+    /// The current Alipay certificate's private key: signs certificate-mode answers.
+    pub(crate) key: AppPrivateKey,
+    /// The current `alipay_cert_sn`.
+    pub(crate) sn: String,
 }
 
 /// One answer: HTTP status, content type and exact body bytes.
@@ -120,6 +141,8 @@ pub(crate) struct Gateway {
     pub(crate) faults: Mutex<VecDeque<Fault>>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     pub(crate) certify: crate::certify::Ledger,
+    /// Certificate mode: the CA and the current Alipay certificate.
+    pub(crate) cert: Option<Mutex<CertState>>,
 }
 
 const GATEWAY_METHODS: &[&str] = &["zhima.customer.certification.material.certify"];
@@ -222,10 +245,12 @@ impl Gateway {
         };
         if !GATEWAY_METHODS.contains(&method) {
             return self.signed(
+                app,
                 "error_response",
                 SignType::Rsa2,
                 charset,
                 NodeBody::error("40002", "isv.invalid-method", "不存在的方法名"),
+                false,
             );
         }
         let key = model::response_key(method);
@@ -233,7 +258,7 @@ impl Gateway {
             None => {
                 let node =
                     NodeBody::error("40001", "isv.missing-signature-type", "缺少签名类型参数");
-                return self.signed(&key, SignType::Rsa2, charset, node);
+                return self.signed(app, &key, SignType::Rsa2, charset, node, false);
             }
             Some(s) => match s.parse::<SignType>() {
                 Ok(t) => t,
@@ -243,16 +268,18 @@ impl Gateway {
                         "isv.invalid-signature-type",
                         "无效的签名类型参数",
                     );
-                    return self.signed(&key, SignType::Rsa2, charset, node);
+                    return self.signed(app, &key, SignType::Rsa2, charset, node, false);
                 }
             },
         };
         let fail = |code, sub_code, sub_msg: &str| {
             self.signed(
+                app,
                 &key,
                 sign_type,
                 charset,
                 NodeBody::error(code, sub_code, sub_msg),
+                false,
             )
         };
         let Some(sign) = get("sign") else {
@@ -282,6 +309,38 @@ impl Gateway {
             }
             Ok(_) => {}
         }
+        if let Some(cert) = &app.cert {
+            // Certificate mode: the serials say which certificates the app signs and
+            // verifies with; checked before the signature, whose key they select.
+            match get("app_cert_sn") {
+                None => return fail("40001", "isv.missing-app-cert-sn", "缺少应用公钥证书序列号"),
+                Some(sn) if !sn.eq_ignore_ascii_case(&cert.app_cert_sn) => {
+                    return fail(
+                        "40002",
+                        "isv.invalid-app-cert-sn",
+                        "应用公钥证书序列号不匹配，请检查应用公钥证书是否为该应用最新上传的证书",
+                    );
+                }
+                Some(_) => {}
+            }
+            match get("alipay_root_cert_sn") {
+                None => {
+                    return fail(
+                        "40001",
+                        "isv.missing-alipay-root-cert-sn",
+                        "缺少支付宝根证书序列号",
+                    );
+                }
+                Some(sn) if !sn.eq_ignore_ascii_case(&cert.root_cert_sn) => {
+                    return fail(
+                        "40002",
+                        "isv.invalid-alipay-root-cert-sn",
+                        "支付宝根证书序列号不匹配，请使用开放平台下载的alipayRootCert.crt",
+                    );
+                }
+                Some(_) => {}
+            }
+        }
         let content = sign_content(
             params
                 .iter()
@@ -301,12 +360,55 @@ impl Gateway {
         if matches!(fault, Some(Fault::UnknownError)) {
             return fail("20000", "isp.unknow-error", "系统繁忙");
         }
+        // Content encryption is per app: an app that turned it on must encrypt, and the
+        // ciphertext was signed, so it is decrypted only after the signature verified.
+        let decrypted;
+        let (biz_content, encrypt) = match (&app.aes, get("encrypt_type")) {
+            (Some(aes), Some("AES")) => {
+                decrypted = match get("biz_content") {
+                    None => "{}".to_owned(),
+                    Some(cipher) => match aes.decrypt(cipher, charset) {
+                        Ok(plain) => plain,
+                        Err(_) => {
+                            return fail(
+                                "40002",
+                                "isv.decryption-error-unknown",
+                                "解密出错，请检查biz_content是否用该应用的接口内容加密密钥以AES加密",
+                            );
+                        }
+                    },
+                };
+                (decrypted.as_str(), true)
+            }
+            (None, Some("AES")) => {
+                return fail(
+                    "40002",
+                    "isv.decryption-error-not-valid-encrypt-key",
+                    "解密出错，该应用未设置接口内容加密密钥",
+                );
+            }
+            (_, Some(_)) => {
+                return fail(
+                    "40002",
+                    "isv.decryption-error-not-valid-encrypt-type",
+                    "解密出错，不合法的加密类型，encrypt_type只支持AES",
+                );
+            }
+            (Some(_), None) => {
+                return fail(
+                    "40001",
+                    "isv.missing-encrypt-type",
+                    "该应用已开启接口内容加密，请求须加密biz_content并传encrypt_type=AES",
+                );
+            }
+            (None, None) => (get("biz_content").unwrap_or("{}"), false),
+        };
         let call = MethodCall {
             app_id,
-            biz_content: get("biz_content").unwrap_or("{}"),
+            biz_content,
         };
         let node = crate::certify::handle(self, &call);
-        let mut reply = self.signed(&key, sign_type, charset, node);
+        let mut reply = self.signed(app, &key, sign_type, charset, node, encrypt);
         if matches!(fault, Some(Fault::BadSignature)) {
             corrupt_signature(&mut reply.body);
         }
@@ -346,16 +448,44 @@ impl Gateway {
     }
 
     /// `{"<key>":{...},"sign":"..."}`, signed with the Alipay key over the node's bytes
-    /// in the request charset.
-    fn signed(&self, key: &str, sign_type: SignType, charset: Charset, node: NodeBody) -> Reply {
-        let text = node.to_json();
-        let sign = sign_base64(&self.alipay_key, sign_type, charset, &text)
-            .or_else(|_| sign_base64(&self.alipay_key, SignType::Rsa2, charset, &text));
+    /// in the request charset. For a certificate-mode app the key is the current Alipay
+    /// certificate's and `"alipay_cert_sn"` sits between the node and `sign`, as the
+    /// real gateway writes it. With `encrypt` (an AES app's method answer) the node is a
+    /// JSON string of base64 ciphertext and the signature covers that token, quotes
+    /// included.
+    fn signed(
+        &self,
+        app: &App,
+        key: &str,
+        sign_type: SignType,
+        charset: Charset,
+        node: NodeBody,
+        encrypt: bool,
+    ) -> Reply {
+        let mut text = node.to_json();
+        if let (true, Some(aes)) = (encrypt, &app.aes)
+            && let Ok(cipher) = aes.encrypt(&text, charset)
+        {
+            text = Value::from(cipher).to_string();
+        }
+        let cert_state = match (&app.cert, &self.cert) {
+            (Some(_), Some(state)) => state.lock().ok(),
+            _ => None,
+        };
+        let (signing_key, cert_sn) = match &cert_state {
+            Some(state) => (&state.key, Some(state.sn.as_str())),
+            None => (&self.alipay_key, None),
+        };
+        let sign = sign_base64(signing_key, sign_type, charset, &text)
+            .or_else(|_| sign_base64(signing_key, SignType::Rsa2, charset, &text));
+        let sn_member = cert_sn
+            .map(|sn| format!(",\"alipay_cert_sn\":\"{sn}\""))
+            .unwrap_or_default();
         let body = match sign {
-            Ok(sign) => format!("{{\"{key}\":{text},\"sign\":\"{sign}\"}}"),
+            Ok(sign) => format!("{{\"{key}\":{text}{sn_member},\"sign\":\"{sign}\"}}"),
             // Only reachable when the text cannot be encoded in the charset; answer
             // unsigned rather than with a signature over different bytes.
-            Err(_) => format!("{{\"{key}\":{text}}}"),
+            Err(_) => format!("{{\"{key}\":{text}{sn_member}}}"),
         };
         let bytes = match charset.encode(&body) {
             Ok(b) => b.into_owned(),

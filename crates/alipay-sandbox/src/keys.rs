@@ -24,6 +24,14 @@ pub enum KeySetError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A certificate could not be issued, read or checked.
+    #[error("{what}: {reason}")]
+    Issue {
+        /// Which certificate (or set).
+        what: &'static str,
+        /// What went wrong (never key material).
+        reason: String,
+    },
     /// A key file holds no usable key.
     #[error("`{path}`: {source}")]
     Key {
@@ -91,18 +99,7 @@ impl KeySet {
             &self.alipay_public_pem,
         ];
         for (name, text) in KEY_FILES.iter().zip(contents) {
-            let path = dir.join(name);
-            let io = |source| KeySetError::Io {
-                path: path.display().to_string(),
-                source,
-            };
-            std::fs::write(&path, text).map_err(io)?;
-            #[cfg(unix)]
-            if name.contains("private") {
-                use std::os::unix::fs::PermissionsExt as _;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(io)?;
-            }
+            write_file(&dir.join(name), text, name.contains("private"))?;
         }
         Ok(())
     }
@@ -135,7 +132,42 @@ impl KeySet {
     }
 }
 
-fn generate_pair() -> Result<(String, String), KeySetError> {
+/// Writes one file; `private` files get mode 0600 on Unix.
+pub(crate) fn write_file(path: &Path, text: &str, private: bool) -> Result<(), KeySetError> {
+    let io = |source| KeySetError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::write(path, text).map_err(io)?;
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    Ok(())
+}
+
+/// Reads one text file.
+pub(crate) fn read_file(path: &Path) -> Result<String, KeySetError> {
+    std::fs::read_to_string(path).map_err(|source| KeySetError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// The DER inside the first PEM block of `text`.
+pub(crate) fn pem_body(text: &str) -> Option<Vec<u8>> {
+    let start = text.find("-----BEGIN ")?;
+    let body_start = start + text[start..].find('\n')? + 1;
+    let end = body_start + text[body_start..].find("-----END ")?;
+    let b64: String = text[body_start..end].split_whitespace().collect();
+    STANDARD.decode(b64.as_bytes()).ok()
+}
+
+/// A fresh RSA-2048 key pair as (PKCS#8 PEM, SPKI PEM).
+pub(crate) fn generate_pair() -> Result<(String, String), KeySetError> {
     let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
         .map_err(|_| KeySetError::Generate)?;
     let der = pair.as_der().map_err(|_| KeySetError::Generate)?;
@@ -147,7 +179,8 @@ fn generate_pair() -> Result<(String, String), KeySetError> {
     Ok((private_pem, pem("PUBLIC KEY", &public)))
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
+/// PEM text of `der` under `label`, 64-character lines.
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     let b64 = STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for line in b64.as_bytes().chunks(64) {

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alipay_protocol::{AlipayPublicKey, AppPrivateKey, KeyError, Timestamp};
+use alipay_protocol::{AesError, AesKey, AlipayPublicKey, AppPrivateKey, KeyError, Timestamp};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Uri, header};
@@ -16,14 +16,18 @@ use axum::response::Response;
 use tokio::sync::oneshot;
 
 mod certify;
+mod certs;
 mod gateway;
 mod idcard;
 mod keys;
 
 pub use certify::NOT_PASSED_MARKER;
+pub use certs::{
+    ALIPAY_CERT_FILE, CA_CERT_FILE, CA_KEY_FILE, CertSet, ROOT_CERT_FILE, app_cert_file,
+};
 pub use keys::{KEY_FILES, KeySet, KeySetError};
 
-use gateway::{App, Gateway};
+use gateway::{App, AppCert, CertState, Gateway};
 
 /// The app id a sandbox uses when none is given.
 pub const DEFAULT_APP_ID: &str = "9021000000000001";
@@ -90,6 +94,28 @@ pub enum SandboxError {
         /// The problem.
         source: KeyError,
     },
+    /// The certificate set is unusable, or a rotated certificate could not be issued.
+    #[error("certificate mode: {0}")]
+    Certificates(#[source] KeySetError),
+    /// An AES key is not base64 of 16 or 32 bytes.
+    #[error("the AES key of app {app_id}: {source}")]
+    Aes {
+        /// The app.
+        app_id: String,
+        /// The problem (never the key).
+        source: AesError,
+    },
+    /// A setting names an app that was not registered.
+    #[error("app {app_id} is not registered with this sandbox; add it first")]
+    UnknownApp {
+        /// The app id given.
+        app_id: String,
+    },
+    /// A certificate operation on a sandbox configured without certificates.
+    #[error(
+        "this sandbox has no certificate-mode app; configure it with SandboxConfig::from_cert_set"
+    )]
+    NotCertificateMode,
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -107,6 +133,7 @@ pub struct SandboxConfig {
     product_code: String,
     timestamp_window: Duration,
     clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    cert: Option<CertState>,
 }
 
 impl fmt::Debug for SandboxConfig {
@@ -138,9 +165,62 @@ impl SandboxConfig {
             product_code: DEFAULT_PRODUCT_CODE.into(),
             timestamp_window: Duration::from_secs(15 * 60),
             clock: Box::new(Timestamp::now),
+            cert: None,
         };
         config.add_app(app_id, app_public_key)?;
         Ok(config)
+    }
+
+    /// A gateway for the certificate-mode app of a [`CertSet`] (公钥证书模式): requests
+    /// must carry its `app_cert_sn` and `alipay_root_cert_sn` and are verified with the
+    /// app certificate's key; answers are signed with the Alipay certificate's key and
+    /// carry its `alipay_cert_sn`. The set's CA stays with the sandbox, so
+    /// [`Sandbox::rotate_alipay_certificate`] can issue a replacement.
+    pub fn from_cert_set(certs: &CertSet) -> Result<SandboxConfig, SandboxError> {
+        let material = certs.material().map_err(SandboxError::Certificates)?;
+        let mut config = SandboxConfig::new(
+            certs.app_id.clone(),
+            &certs.keys.app_public_pem,
+            &certs.keys.alipay_private_pem,
+        )?;
+        if let Some(app) = config.apps.get_mut(&certs.app_id) {
+            app.public_key = material.app_public_key().clone();
+            app.cert = Some(AppCert {
+                app_cert_sn: material.app_cert_sn().to_owned(),
+                root_cert_sn: material.alipay_root_cert_sn().to_owned(),
+            });
+        }
+        let key = AppPrivateKey::parse(&certs.keys.alipay_private_pem).map_err(|source| {
+            SandboxError::Key {
+                what: "the sandbox's Alipay private key",
+                source,
+            }
+        })?;
+        config.cert = Some(CertState {
+            set: certs.clone(),
+            key,
+            sn: material.alipay_cert_sn().to_owned(),
+        });
+        Ok(config)
+    }
+
+    /// Turns on content encryption (接口内容加密) for a registered app with its AES key
+    /// (base64 of 16 or 32 bytes, as the console shows it). Its requests must then carry
+    /// `encrypt_type=AES` and encrypted `biz_content`, and its method answers are
+    /// encrypted.
+    pub fn aes_key(mut self, app_id: &str, key_base64: &str) -> Result<Self, SandboxError> {
+        let key = AesKey::from_base64(key_base64).map_err(|source| SandboxError::Aes {
+            app_id: app_id.to_owned(),
+            source,
+        })?;
+        let app = self
+            .apps
+            .get_mut(app_id)
+            .ok_or_else(|| SandboxError::UnknownApp {
+                app_id: app_id.to_owned(),
+            })?;
+        app.aes = Some(key);
+        Ok(self)
     }
 
     /// A gateway for the app of a [`KeySet`].
@@ -162,7 +242,14 @@ impl SandboxConfig {
                 what: "the app public key",
                 source,
             })?;
-        self.apps.insert(app_id.into(), App { public_key });
+        self.apps.insert(
+            app_id.into(),
+            App {
+                public_key,
+                cert: None,
+                aes: None,
+            },
+        );
         Ok(self)
     }
 
@@ -213,6 +300,7 @@ impl Sandbox {
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
             certify: Default::default(),
+            cert: config.cert.map(Mutex::new),
         });
         let app = axum::Router::new()
             .route("/gateway.do", axum::routing::get(serve).post(serve))
@@ -267,6 +355,49 @@ impl Sandbox {
             .lock()
             .map(|l| l.clone())
             .unwrap_or_default()
+    }
+
+    /// Rotates the Alipay certificate of a certificate-mode sandbox, as Alipay does
+    /// before one expires: a new Alipay key and certificate (new serial, so a new
+    /// `alipay_cert_sn`) from the same intermediate CA. Later answers are signed with the
+    /// new key and name the new SN. Returns the new certificate file's PEM (leaf and
+    /// intermediate), what `alipay.open.app.alipaycert.download` would hand out.
+    pub fn rotate_alipay_certificate(&self) -> Result<String, SandboxError> {
+        let state = self
+            .gateway
+            .cert
+            .as_ref()
+            .ok_or(SandboxError::NotCertificateMode)?;
+        // Issue outside the lock: key generation takes a moment and requests keep
+        // being answered with the old certificate meanwhile, as during a real rotation.
+        let mut set = match state.lock() {
+            Ok(s) => s.set.clone(),
+            Err(poisoned) => poisoned.into_inner().set.clone(),
+        };
+        set.rotate_alipay().map_err(SandboxError::Certificates)?;
+        let sn = set.alipay_cert_sn().map_err(SandboxError::Certificates)?;
+        let key = AppPrivateKey::parse(&set.keys.alipay_private_pem).map_err(|source| {
+            SandboxError::Key {
+                what: "the rotated Alipay private key",
+                source,
+            }
+        })?;
+        let pem = set.alipay_cert_pem.clone();
+        let mut guard = state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *guard = CertState { set, key, sn };
+        Ok(pem)
+    }
+
+    /// The current Alipay certificate (PEM, leaf and intermediate) of a
+    /// certificate-mode sandbox.
+    pub fn alipay_cert_pem(&self) -> Option<String> {
+        let state = self.gateway.cert.as_ref()?;
+        let guard = state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Some(guard.set.alipay_cert_pem.clone())
     }
 
     /// Stops accepting connections and waits for the server task to end.
