@@ -77,6 +77,19 @@ pub enum BizContentError {
     /// A field breaks a rule (length, pattern, …).
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// Keys the method's spec does not define; the typed request would not send them.
+    #[error(
+        "biz_content has {} that the spec of {method} does not define: {}; fix the name (or send \
+         it unchecked with a raw call)",
+        if fields.len() == 1 { "a field" } else { "fields" },
+        fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownFields {
+        /// The method.
+        method: &'static str,
+        /// Dotted paths of the unknown keys.
+        fields: Vec<String>,
+    },
 }
 
 /// The spec'd method called `name`.
@@ -92,5 +105,58 @@ where
 {
     let request: R =
         serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
-    Ok(request.to_biz_content()?)
+    let out = request.to_biz_content()?;
+    // The typed request ignores keys its spec does not define; say so rather than
+    // send less than the caller wrote.
+    let given: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    let sent: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    let mut unknown = Vec::new();
+    dropped_keys(&given, &sent, "", &mut unknown);
+    if !unknown.is_empty() {
+        return Err(BizContentError::UnknownFields {
+            method: R::METHOD,
+            fields: unknown,
+        });
+    }
+    Ok(out)
+}
+
+/// Keys of `given` (recursing into nested objects, including ones carried as JSON
+/// strings) that `sent` does not have. Empty values are skipped: the gateway treats
+/// them as absent anyway.
+fn dropped_keys(
+    given: &serde_json::Value,
+    sent: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let as_object = |v: &Value| -> Option<serde_json::Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m.clone()),
+            Value::String(s) => match serde_json::from_str(s) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let (Some(given), Some(sent)) = (as_object(given), as_object(sent)) else {
+        return;
+    };
+    for (key, value) in &given {
+        let here = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        let empty = value.is_null() || value.as_str() == Some("");
+        match sent.get(key) {
+            None if !empty => out.push(here),
+            None => {}
+            Some(inner) => dropped_keys(value, inner, &here, out),
+        }
+    }
 }

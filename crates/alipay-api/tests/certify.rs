@@ -368,3 +368,41 @@ fn a_success_without_a_required_field_names_it() {
         r#"{"biz_no":"ZM1","passed":"true","failed_reason":"认证完成"}"#
     );
 }
+
+#[test]
+fn registry_checks_biz_content_and_names_unknown_fields() {
+    let info = alipay_api::method("zhima.customer.certification.material.certify").unwrap();
+    assert!(info.legacy);
+    assert!(info.replaced_by.contains(&"alipay.user.certify.open.*"));
+    let good = serde_json::json!({
+        "transaction_id": "T1",
+        "product_code": "w1010100000000002978",
+        "biz_code": "FACE_API",
+        "identity_param": r#"{"identity_type":"CERT_INFO","cert_type":"IDENTITY_CARD","cert_name":"收委","cert_no":"260104197909275964"}"#,
+        "materials": r#"{"FACIAL_PICTURE_FRONT":"/9j/4AAQSkZJR"}"#,
+    });
+    let out = (info.check_biz_content)(&good.to_string()).unwrap();
+    assert!(out.contains(r#""transaction_id":"T1""#), "{out}");
+
+    let mut typo = good.clone();
+    typo["transacton_id"] = "T2".into();
+    typo["identity_param"] =
+        r#"{"identity_type":"CERT_INFO","cert_type":"IDENTITY_CARD","cert_name":"收委","cert_no":"260104197909275964","cert_nmae":"x"}"#.into();
+    let err = (info.check_biz_content)(&typo.to_string()).unwrap_err();
+    match &err {
+        alipay_api::BizContentError::UnknownFields { fields, .. } => {
+            assert_eq!(fields, &["identity_param.cert_nmae", "transacton_id"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.to_string().contains("260104197909275964"), "{err}");
+
+    let mut long = good;
+    long["transaction_id"] = "A".repeat(33).into();
+    let err = (info.check_biz_content)(&long.to_string()).unwrap_err();
+    assert!(
+        err.to_string().contains("33") && err.to_string().contains("32"),
+        "{err}"
+    );
+    assert!(alipay_api::method("alipay.trade.nonexistent").is_none());
+}

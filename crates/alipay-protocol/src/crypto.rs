@@ -85,6 +85,15 @@ pub enum SignError {
         /// The charset.
         charset: &'static str,
     },
+    /// An extra parameter uses the name of one the envelope sets itself.
+    #[error(
+        "extra parameter `{param}` would replace the envelope's own `{param}`; set it through \
+         its dedicated setting instead"
+    )]
+    ReservedParam {
+        /// The parameter name.
+        param: String,
+    },
     /// The backend failed (for a remote signer: the remote call failed).
     #[error("the signer failed: {0}")]
     Backend(String),

@@ -51,6 +51,22 @@ pub const ENCRYPT_TYPE_PARAM: &str = "encrypt_type";
 /// Its value for AES content encryption.
 pub const ENCRYPT_TYPE_AES: &str = "AES";
 
+/// Parameters the envelope sets itself; [`CommonParams::extra`] may not name them.
+pub const RESERVED_PARAMS: &[&str] = &[
+    "app_id",
+    "method",
+    "format",
+    "charset",
+    "sign_type",
+    "sign",
+    "timestamp",
+    "version",
+    "app_auth_token",
+    "notify_url",
+    "return_url",
+    "biz_content",
+];
+
 /// Builds the sign content: every parameter except `sign`, empty keys or values
 /// dropped, sorted by key (byte order), `key=value` joined with `&`, values raw.
 pub fn sign_content<'a, I>(params: I) -> String
@@ -224,6 +240,11 @@ impl SignedRequest {
             params.push(("return_url", url));
         }
         for (k, v) in &common.extra {
+            // An extra named like a core parameter would silently replace it (and an
+            // extra `charset` would make the wire disagree with the bytes signed).
+            if RESERVED_PARAMS.contains(&k.as_str()) {
+                return Err(SignError::ReservedParam { param: k.clone() });
+            }
             params.push((k, v));
         }
         if let Some(biz) = call.biz_content {
@@ -379,5 +400,52 @@ impl SignedRequest {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AppPrivateKey;
+
+    fn key() -> AppPrivateKey {
+        AppPrivateKey::parse(include_str!("../tests/data/keys/app_private_pkcs1.pem")).unwrap()
+    }
+
+    fn call() -> Call<'static> {
+        Call {
+            method: "alipay.trade.query",
+            biz_content: Some("{}"),
+            timestamp: Timestamp::from_unix(1_736_908_200),
+            app_auth_token: None,
+        }
+    }
+
+    #[test]
+    fn extras_cannot_replace_core_parameters() {
+        for name in ["charset", "method", "timestamp", "app_id", "biz_content"] {
+            let mut common = CommonParams::new("2021000000000001");
+            common.extra.push((name.into(), "x".into()));
+            let err = SignedRequest::new(&common, &call(), &key()).unwrap_err();
+            assert_eq!(err, SignError::ReservedParam { param: name.into() });
+        }
+        let mut common = CommonParams::new("2021000000000001");
+        common
+            .extra
+            .push(("auth_token".into(), "user-token".into()));
+        let signed = SignedRequest::new(&common, &call(), &key()).unwrap();
+        assert_eq!(signed.param("auth_token"), Some("user-token"));
+        assert!(signed.sign_content().contains("auth_token=user-token"));
+    }
+
+    #[test]
+    fn empty_values_are_neither_signed_nor_sent() {
+        let mut common = CommonParams::new("2021000000000001");
+        common.notify_url = Some(String::new());
+        common.extra.push(("terminal_info".into(), String::new()));
+        let signed = SignedRequest::new(&common, &call(), &key()).unwrap();
+        assert!(!signed.sign_content().contains("notify_url"));
+        assert!(!signed.sign_content().contains("terminal_info"));
+        assert!(!signed.query().contains("notify_url") && !signed.body().contains("terminal_info"));
     }
 }

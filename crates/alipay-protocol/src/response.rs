@@ -176,7 +176,7 @@ impl VerifiedResponse {
 
 /// An API error that came without a signature (typically a gateway-level
 /// `error_response`). Its content is *unverified*: show it, never trust it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct UnsignedError {
     /// The node.
     pub node: Node,
@@ -184,6 +184,17 @@ pub struct UnsignedError {
     pub status: GatewayStatus,
     /// The unverified node text.
     pub raw: String,
+}
+
+impl fmt::Debug for UnsignedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The raw node may echo request data; its result fields say what happened.
+        f.debug_struct("UnsignedError")
+            .field("node", &self.node)
+            .field("status", &self.status)
+            .field("raw_bytes", &self.raw.len())
+            .finish()
+    }
 }
 
 /// A body that passed the checks.
