@@ -33,10 +33,9 @@ async fn main() -> Result<(), Box<dyn StdError>> {
     let mut _sandbox = None;
     let client = match &real {
         Some(app_id) => {
-            let gateway = match std::env::var("ALIPAY_GATEWAY").ok().as_deref() {
-                None | Some("production") => Gateway::Production,
-                Some("sandbox") => Gateway::Sandbox,
-                Some(url) => Gateway::Custom(url.to_owned()),
+            let gateway: Gateway = match std::env::var("ALIPAY_GATEWAY") {
+                Ok(value) => value.parse()?,
+                Err(_) => Gateway::Production,
             };
             println!("calling {} as app {app_id}", gateway.url());
             AlipayClient::builder()
@@ -127,11 +126,7 @@ async fn main() -> Result<(), Box<dyn StdError>> {
 
 /// A key from the environment: a path to a key file, or the key text itself.
 fn key_from_env(name: &str) -> Result<KeySource, String> {
-    let value = std::env::var(name)
-        .map_err(|_| format!("{name} is not set (a key file path or the key)"))?;
-    Ok(if std::path::Path::new(&value).is_file() {
-        KeySource::file(value)
-    } else {
-        KeySource::text(value)
-    })
+    std::env::var(name)
+        .map(KeySource::path_or_value)
+        .map_err(|_| format!("{name} is not set (a key file path or the key)"))
 }

@@ -59,14 +59,6 @@ pub(crate) struct CallArgs {
     biz_content: String,
 }
 
-fn key_source(value: &str) -> KeySource {
-    if Path::new(value).is_file() {
-        KeySource::file(value)
-    } else {
-        KeySource::text(value)
-    }
-}
-
 fn read_biz(arg: &str) -> Result<String, CliError> {
     let bytes = match arg.strip_prefix('@') {
         Some(path) => read_input(&PathBuf::from(path))?,
@@ -101,10 +93,9 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
             )));
         }
     };
-    let gateway = match args.gateway.as_str() {
-        "production" => Gateway::Production,
-        "sandbox" => Gateway::Sandbox,
-        url => Gateway::Custom(url.to_owned()),
+    let gateway: Gateway = match args.gateway.parse() {
+        Ok(g) => g,
+        Err(never) => match never {},
     };
     let sign_type: SignType = args.sign_type.parse()?;
     let charset: Charset = args.charset.parse()?;
@@ -115,8 +106,8 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
     let result = runtime.block_on(async {
         let client = AlipayClient::builder()
             .app_id(&args.app_id)
-            .app_private_key(key_source(&args.app_private_key))
-            .alipay_public_key(key_source(&args.alipay_public_key))
+            .app_private_key(KeySource::path_or_value(&args.app_private_key))
+            .alipay_public_key(KeySource::path_or_value(&args.alipay_public_key))
             .gateway(gateway)
             .sign_type(sign_type)
             .charset(charset)

@@ -468,8 +468,14 @@ impl<C> ClientBuilder<C> {
             }
             _ => None,
         };
+        // A system proxy (HTTP_PROXY and friends) is meant for the outside world; a
+        // gateway on this machine (the sandbox) is never reachable through it.
+        let proxy_setting = match &self.proxy {
+            ProxySetting::System if is_loopback_url(&gateway.url) => ProxySetting::None,
+            other => other.clone(),
+        };
         let http = HttpSettings {
-            proxy: self.proxy.clone(),
+            proxy: proxy_setting,
             reqwest_proxy: proxy,
             user_agent: self.user_agent,
         };
@@ -546,6 +552,21 @@ impl HttpSettings {
     }
 }
 
+/// Whether the URL's host is `localhost`, in `127.0.0.0/8` or `::1`.
+fn is_loopback_url(url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+    else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 struct GatewayUrl {
     url: String,
     host: String,
@@ -600,5 +621,20 @@ fn load(source: &KeySource, role: KeyRole) -> Result<Vec<u8>, BuildError> {
         }),
         KeySource::Text(text) => Ok(text.as_bytes().to_vec()),
         KeySource::Bytes(bytes) => Ok(bytes.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_gateways_bypass_the_system_proxy() {
+        assert!(is_loopback_url("http://127.0.0.1:8080/gateway.do"));
+        assert!(is_loopback_url("http://127.3.2.1/gateway.do"));
+        assert!(is_loopback_url("http://localhost:1/gateway.do"));
+        assert!(is_loopback_url("http://[::1]:9/gateway.do"));
+        assert!(!is_loopback_url("https://openapi.alipay.com/gateway.do"));
+        assert!(!is_loopback_url("http://10.0.0.1/gateway.do"));
     }
 }

@@ -31,6 +31,25 @@ impl KeySource {
     pub fn bytes(bytes: impl Into<Vec<u8>>) -> Self {
         KeySource::Bytes(bytes.into())
     }
+
+    /// A setting that may be either a file path or the key itself, as in an
+    /// environment variable: text that looks like key material (PEM armour, or a single
+    /// long base64 run) is the key; anything else is a path, so a mistyped path is
+    /// reported as an unreadable file rather than as a malformed key.
+    pub fn path_or_value(value: impl Into<String>) -> Self {
+        let value = value.into();
+        let trimmed = value.trim();
+        let looks_like_key = trimmed.contains("-----BEGIN")
+            || (trimmed.len() >= 64
+                && trimmed.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') || c.is_whitespace()
+                }));
+        if looks_like_key && !Path::new(trimmed).is_file() {
+            KeySource::Text(value)
+        } else {
+            KeySource::Path(PathBuf::from(value))
+        }
+    }
 }
 
 impl fmt::Debug for KeySource {
@@ -125,6 +144,18 @@ pub enum Gateway {
     Sandbox,
     /// Any other URL, e.g. a local emulated gateway. `http` and `https` are accepted.
     Custom(String),
+}
+
+/// `production`, `sandbox` (Alipay's), or a URL.
+impl std::str::FromStr for Gateway {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim() {
+            "production" | "prod" => Gateway::Production,
+            "sandbox" => Gateway::Sandbox,
+            url => Gateway::Custom(url.to_owned()),
+        })
+    }
 }
 
 impl Gateway {

@@ -527,10 +527,12 @@ impl GatewayError {
 
 impl fmt::Debug for GatewayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sub_msg: Option<String> = match (&self.sub_msg, &self.signature_debug) {
-            (Some(m), Some(_)) => Some(format!("<sign content echo, {} chars>", m.chars().count())),
-            (Some(m), None) => Some(m.clone()),
-            (None, _) => None,
+        // The invalid-signature answer echoes the request however it is worded.
+        let echoes = self.status().echoes_request() || self.signature_debug.is_some();
+        let sub_msg: Option<String> = match &self.sub_msg {
+            Some(m) if echoes => Some(format!("<sign content echo, {} chars>", m.chars().count())),
+            Some(m) => Some(m.clone()),
+            None => None,
         };
         f.debug_struct("GatewayError")
             .field("code", &self.code)
@@ -557,7 +559,7 @@ impl fmt::Display for GatewayError {
         if let Some(debug) = &self.signature_debug {
             write!(
                 f,
-                "; the gateway checked a different sign content than we signed: {}",
+                "; our sign content against the gateway's: {}",
                 debug.diff
             )?;
         }

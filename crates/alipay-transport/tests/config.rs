@@ -336,3 +336,38 @@ async fn a_custom_signer_signs_every_attempt() {
     );
     assert_eq!(gw.attempts(), 1, "nothing was sent");
 }
+
+#[test]
+fn path_or_value_reads_env_style_settings() {
+    use alipay_transport::{Gateway, KeySource};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/keys");
+    let pem = std::fs::read_to_string(format!("{dir}/app_private_pkcs1.pem")).unwrap();
+    let bare = std::fs::read_to_string(format!("{dir}/app_private_pkcs8.b64")).unwrap();
+    assert!(matches!(KeySource::path_or_value(pem), KeySource::Text(_)));
+    assert!(matches!(KeySource::path_or_value(bare), KeySource::Text(_)));
+    let file = format!("{dir}/app_private_pkcs1.pem");
+    assert!(matches!(KeySource::path_or_value(file), KeySource::Path(_)));
+    // A mistyped path stays a path, so the error is "cannot read <path>", not "bad key".
+    let typo = KeySource::path_or_value("/etc/alipay/app_privte_key.pem");
+    assert!(matches!(typo, KeySource::Path(_)));
+    let err = alipay_transport::AlipayClient::builder()
+        .app_id("2021000000000001")
+        .app_private_key(typo)
+        .alipay_public_key(KeySource::file(format!("{dir}/alipay_public.pem")))
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("/etc/alipay/app_privte_key.pem"),
+        "{err}"
+    );
+
+    assert_eq!(
+        "production".parse::<Gateway>().unwrap(),
+        Gateway::Production
+    );
+    assert_eq!("sandbox".parse::<Gateway>().unwrap(), Gateway::Sandbox);
+    assert_eq!(
+        "http://127.0.0.1:9/gateway.do".parse::<Gateway>().unwrap(),
+        Gateway::Custom("http://127.0.0.1:9/gateway.do".into())
+    );
+}
