@@ -139,7 +139,10 @@ pub(crate) struct Gateway {
     pub(crate) timestamp_window: Duration,
     pub(crate) clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
-    pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    /// The most recent requests, oldest first, at most `record_limit` of them.
+    pub(crate) log: Mutex<VecDeque<RecordedRequest>>,
+    /// How many requests `log` keeps; 0 records nothing.
+    pub(crate) record_limit: usize,
     pub(crate) certify: crate::certify::Ledger,
     /// Certificate mode: the CA and the current Alipay certificate.
     pub(crate) cert: Option<Mutex<CertState>>,
@@ -188,22 +191,27 @@ impl Gateway {
             Some(s) => match s.parse::<Charset>() {
                 Ok(c) => c,
                 Err(_) => {
-                    return self.unsigned_error(NodeBody::error(
-                        "40002",
-                        "isv.invalid-charset",
-                        "字符集错误",
-                    ));
+                    // No charset the client could be decoding with is known: UTF-8,
+                    // the gateway's default, is the best guess.
+                    return self.unsigned_error(
+                        Charset::Utf8,
+                        NodeBody::error("40002", "isv.invalid-charset", "字符集错误"),
+                    );
                 }
             },
         };
         let decoded = match form::decode_pairs(&pairs, charset) {
             Ok(d) => d,
             Err(param) => {
-                return self.unsigned_error(NodeBody::error(
-                    "40002",
-                    "isv.invalid-charset",
-                    format!("参数[{param}]不是有效的{charset}编码"),
-                ));
+                // The charset itself parsed, so the client decodes answers with it.
+                return self.unsigned_error(
+                    charset,
+                    NodeBody::error(
+                        "40002",
+                        "isv.invalid-charset",
+                        format!("参数[{param}]不是有效的{charset}编码"),
+                    ),
+                );
             }
         };
         // First occurrence wins (query before body), as a servlet's getParameter does.
@@ -223,54 +231,52 @@ impl Gateway {
         self.record(&params);
 
         let Some(method) = get("method") else {
-            return self.unsigned_error(NodeBody::error(
-                "40001",
-                "isv.missing-method",
-                "缺少方法名参数",
-            ));
+            return self.unsigned_error(
+                charset,
+                NodeBody::error("40001", "isv.missing-method", "缺少方法名参数"),
+            );
         };
         let Some(app_id) = get("app_id") else {
-            return self.unsigned_error(NodeBody::error(
-                "40001",
-                "isv.missing-app-id",
-                "缺少AppID参数",
-            ));
+            return self.unsigned_error(
+                charset,
+                NodeBody::error("40001", "isv.missing-app-id", "缺少AppID参数"),
+            );
         };
         let Some(app) = self.apps.get(app_id) else {
-            return self.unsigned_error(NodeBody::error(
-                "40002",
-                "isv.invalid-app-id",
-                "无效的AppID参数",
-            ));
-        };
-        if !GATEWAY_METHODS.contains(&method) {
-            return self.signed(
-                app,
-                "error_response",
-                SignType::Rsa2,
+            return self.unsigned_error(
                 charset,
-                NodeBody::error("40002", "isv.invalid-method", "不存在的方法名"),
-                false,
+                NodeBody::error("40002", "isv.invalid-app-id", "无效的AppID参数"),
             );
+        };
+        let requested_sign_type = get("sign_type").map(str::parse::<SignType>);
+        if !GATEWAY_METHODS.contains(&method) {
+            let node = NodeBody::error("40002", "isv.invalid-method", "不存在的方法名");
+            return match requested_sign_type {
+                // Signed with the algorithm the client verifies with: an RSA (SHA-1)
+                // app must see a gateway error here, not a signature mismatch.
+                Some(Ok(sign_type)) => {
+                    self.signed(app, "error_response", sign_type, charset, node, false)
+                }
+                // Without a usable sign_type no algorithm is the client's for sure; an
+                // unsigned error_response is reported as an unverified gateway error
+                // whichever algorithm the client uses, while a guessed one would show
+                // up as a signature mismatch for every client that guessed otherwise.
+                None | Some(Err(_)) => self.unsigned_error(charset, node),
+            };
         }
         let key = model::response_key(method);
-        let sign_type = match get("sign_type") {
+        let sign_type = match requested_sign_type {
             None => {
                 let node =
                     NodeBody::error("40001", "isv.missing-signature-type", "缺少签名类型参数");
                 return self.signed(app, &key, SignType::Rsa2, charset, node, false);
             }
-            Some(s) => match s.parse::<SignType>() {
-                Ok(t) => t,
-                Err(_) => {
-                    let node = NodeBody::error(
-                        "40002",
-                        "isv.invalid-signature-type",
-                        "无效的签名类型参数",
-                    );
-                    return self.signed(app, &key, SignType::Rsa2, charset, node, false);
-                }
-            },
+            Some(Ok(t)) => t,
+            Some(Err(_)) => {
+                let node =
+                    NodeBody::error("40002", "isv.invalid-signature-type", "无效的签名类型参数");
+                return self.signed(app, &key, SignType::Rsa2, charset, node, false);
+            }
         };
         let fail = |code, sub_code, sub_msg: &str| {
             self.signed(
@@ -432,19 +438,34 @@ impl Gateway {
         app.public_key.verify(sign_type, &bytes, &signature)
     }
 
+    /// Keeps the request for [`crate::Sandbox::requests`], dropping the oldest beyond
+    /// the limit so a long-running sandbox neither grows without bound nor holds on to
+    /// more personal data (ID numbers, photos in `biz_content`) than asked for.
     fn record(&self, params: &[(String, String)]) {
+        if self.record_limit == 0 {
+            return;
+        }
         if let Ok(mut log) = self.log.lock() {
-            log.push(RecordedRequest {
+            while log.len() >= self.record_limit {
+                log.pop_front();
+            }
+            log.push_back(RecordedRequest {
                 params: params.to_vec(),
             });
         }
     }
 
-    /// `{"error_response":{...}}` with no signature, as the gateway answers before it
-    /// knows which app (and so which algorithm) is calling.
-    fn unsigned_error(&self, node: NodeBody) -> Reply {
+    /// `{"error_response":{...}}` with no signature, as the gateway answers when it
+    /// cannot tell which algorithm the client verifies with (no known app, or no usable
+    /// `sign_type` for an unknown method). Encoded in the
+    /// request's `charset`, which the client decodes the answer with; UTF-8 (and a
+    /// Content-Type saying so) only when that charset cannot encode the text.
+    fn unsigned_error(&self, charset: Charset, node: NodeBody) -> Reply {
         let body = format!("{{\"error_response\":{}}}", node.to_json());
-        json_reply(Charset::Utf8, body.into_bytes())
+        match charset.encode(&body) {
+            Ok(bytes) => json_reply(charset, bytes.into_owned()),
+            Err(_) => json_reply(Charset::Utf8, body.into_bytes()),
+        }
     }
 
     /// `{"<key>":{...},"sign":"..."}`, signed with the Alipay key over the node's bytes
@@ -476,8 +497,9 @@ impl Gateway {
             Some(state) => (&state.key, Some(state.sn.as_str())),
             None => (&self.alipay_key, None),
         };
-        let sign = sign_base64(signing_key, sign_type, charset, &text)
-            .or_else(|_| sign_base64(signing_key, SignType::Rsa2, charset, &text));
+        // No fallback to another algorithm: a signature the client cannot verify with
+        // its sign_type is worse than none (it reads as a mismatch, not an error).
+        let sign = sign_base64(signing_key, sign_type, charset, &text);
         let sn_member = cert_sn
             .map(|sn| format!(",\"alipay_cert_sn\":\"{sn}\""))
             .unwrap_or_default();

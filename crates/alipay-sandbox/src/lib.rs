@@ -34,6 +34,10 @@ pub const DEFAULT_APP_ID: &str = "9021000000000001";
 /// The product code the sandbox accepts when none is configured (the doc example's).
 pub const DEFAULT_PRODUCT_CODE: &str = "w1010100000000002978";
 
+/// How many requests a sandbox keeps for [`Sandbox::requests`] unless
+/// [`SandboxConfig::record_requests`] says otherwise: the most recent 256.
+pub const DEFAULT_RECORDED_REQUESTS: usize = 256;
+
 /// A fault to inject into the next answer. Each injected fault applies to exactly one
 /// request, in the order injected; with none queued the sandbox behaves correctly.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +138,7 @@ pub struct SandboxConfig {
     timestamp_window: Duration,
     clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
     cert: Option<CertState>,
+    record_limit: usize,
 }
 
 impl fmt::Debug for SandboxConfig {
@@ -142,6 +147,7 @@ impl fmt::Debug for SandboxConfig {
             .field("apps", &self.apps.keys().collect::<Vec<_>>())
             .field("product_code", &self.product_code)
             .field("timestamp_window", &self.timestamp_window)
+            .field("record_requests", &self.record_limit)
             .finish_non_exhaustive()
     }
 }
@@ -166,6 +172,7 @@ impl SandboxConfig {
             timestamp_window: Duration::from_secs(15 * 60),
             clock: Box::new(Timestamp::now),
             cert: None,
+            record_limit: DEFAULT_RECORDED_REQUESTS,
         };
         config.add_app(app_id, app_public_key)?;
         Ok(config)
@@ -259,6 +266,15 @@ impl SandboxConfig {
         self
     }
 
+    /// How many of the most recent requests [`Sandbox::requests`] keeps (default
+    /// [`DEFAULT_RECORDED_REQUESTS`]); older ones are dropped as new ones arrive. `0`
+    /// records nothing, which suits a long-running sandbox: recorded requests hold
+    /// every parameter, `biz_content` with its ID numbers and photos included.
+    pub fn record_requests(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
     /// The clock the ±15 minute timestamp window is checked against.
     pub fn clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
         self.clock = Box::new(clock);
@@ -298,7 +314,8 @@ impl Sandbox {
             timestamp_window: config.timestamp_window,
             clock: config.clock,
             faults: Mutex::new(VecDeque::new()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
+            record_limit: config.record_limit,
             certify: Default::default(),
             cert: config.cert.map(Mutex::new),
         });
@@ -348,12 +365,14 @@ impl Sandbox {
         }
     }
 
-    /// Every request received so far, oldest first.
+    /// The requests received so far, oldest first: the most recent
+    /// [`SandboxConfig::record_requests`] of them (default
+    /// [`DEFAULT_RECORDED_REQUESTS`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.gateway
             .log
             .lock()
-            .map(|l| l.clone())
+            .map(|l| l.iter().cloned().collect())
             .unwrap_or_default()
     }
 

@@ -7,7 +7,9 @@ use alipay_protocol::{
     AlipayPublicKey, AppPrivateKey, Call, Charset, Checked, CommonParams, ResponseError, SignType,
     SignedRequest, Timestamp, VerifyOptions, verify_response,
 };
-use alipay_sandbox::{DEFAULT_APP_ID, Fault, KeySet, Sandbox, SandboxConfig};
+use alipay_sandbox::{
+    DEFAULT_APP_ID, DEFAULT_RECORDED_REQUESTS, Fault, KeySet, Sandbox, SandboxConfig,
+};
 use serde_json::{Value, json};
 
 const METHOD: &str = "zhima.customer.certification.material.certify";
@@ -42,6 +44,7 @@ fn biz(transaction_id: &str, cert_no: &str, photo: &str) -> String {
 
 struct Sent {
     status: u16,
+    content_type: String,
     body: Vec<u8>,
 }
 
@@ -61,8 +64,15 @@ async fn post(sandbox: &Sandbox, signed: &SignedRequest) -> Sent {
         .await
         .unwrap();
     let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     Sent {
         status,
+        content_type,
         body: resp.bytes().await.unwrap().to_vec(),
     }
 }
@@ -602,4 +612,185 @@ fn cert_set_round_trips_through_files() {
         cert_set().alipay_cert_sn().unwrap()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Checks a body as a client with `sign_type` and `charset` would, for `method`.
+fn check_as(
+    sent: &Sent,
+    method: &str,
+    sign_type: SignType,
+    charset: Charset,
+) -> Result<Checked, ResponseError> {
+    let key = AlipayPublicKey::parse(&keys().alipay_public_pem).unwrap();
+    let opts = VerifyOptions {
+        method,
+        sign_type,
+        charset,
+        verifier: &key,
+    };
+    verify_response(&sent.body, &opts)
+}
+
+#[tokio::test]
+async fn unknown_method_is_answered_in_the_clients_sign_type() {
+    let sandbox = sandbox().await;
+    let unknown = "alipay.trade.nonexistent";
+    let now = Timestamp::now().to_string();
+    let params = |sign_type: Option<&'static str>| {
+        let mut p = vec![
+            ("app_id", DEFAULT_APP_ID),
+            ("method", unknown),
+            ("charset", "utf-8"),
+            ("timestamp", now.as_str()),
+            ("version", "1.0"),
+        ];
+        if let Some(t) = sign_type {
+            p.push(("sign_type", t));
+        }
+        p
+    };
+    let key = AppPrivateKey::parse(&keys().app_private_pem).unwrap();
+    // An RSA (SHA-1) app sees a verified gateway error, not a signature mismatch.
+    for (name, sign_type) in [("RSA", SignType::Rsa), ("RSA2", SignType::Rsa2)] {
+        let signed =
+            SignedRequest::sign_params(params(Some(name)), sign_type, Charset::Utf8, &key).unwrap();
+        let sent = post(&sandbox, &signed).await;
+        match check_as(&sent, unknown, sign_type, Charset::Utf8) {
+            Ok(Checked::Verified(v)) => {
+                assert_eq!(v.node(), &alipay_protocol::Node::Error);
+                let node: Value = v.parse().unwrap();
+                assert_eq!(node["sub_code"], "isv.invalid-method", "{name}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // Without a usable sign_type no algorithm is meaningful: unsigned, whatever the
+    // client verifies with.
+    for sign_type in [None, Some("MD5")] {
+        let signed =
+            SignedRequest::sign_params(params(sign_type), SignType::Rsa2, Charset::Utf8, &key)
+                .unwrap();
+        let sent = post(&sandbox, &signed).await;
+        for client in [SignType::Rsa, SignType::Rsa2] {
+            match check_as(&sent, unknown, client, Charset::Utf8) {
+                Ok(Checked::UnsignedError(e)) => {
+                    assert_eq!(e.status.sub_code.as_deref(), Some("isv.invalid-method"));
+                }
+                other => panic!("{sign_type:?}: {other:?}"),
+            }
+        }
+    }
+}
+
+async fn post_raw(sandbox: &Sandbox, body: &[u8]) -> Sent {
+    let resp = reqwest::Client::new()
+        .post(sandbox.url())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Sent {
+        status,
+        content_type,
+        body: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn unsigned_errors_are_encoded_in_the_request_charset() {
+    let sandbox = sandbox().await;
+    let unsigned_in =
+        |sent: &Sent, charset: Charset| match check_as(sent, METHOD, SignType::Rsa2, charset) {
+            Ok(Checked::UnsignedError(e)) => e.status,
+            other => panic!("{other:?}"),
+        };
+    // Missing method, unknown app: a GBK client decodes the Chinese sub_msg.
+    let cases: [(&[u8], &str, &str); 3] = [
+        (b"charset=GBK&app_id=9021000000000001", "isv.missing-method", "缺少方法名参数"),
+        (
+            b"charset=gbk&method=zhima.customer.certification.material.certify&app_id=2021999999999999",
+            "isv.invalid-app-id",
+            "无效的AppID参数",
+        ),
+        // 0xFF is no GBK byte: the charset parsed, a value is not valid in it.
+        (b"charset=gbk&method=%FF%FF", "isv.invalid-charset", "参数[method]不是有效的gbk编码"),
+    ];
+    for (body, sub_code, sub_msg) in cases {
+        let sent = post_raw(&sandbox, body).await;
+        assert_eq!(sent.content_type, "text/html;charset=gbk", "{sub_code}");
+        assert!(
+            std::str::from_utf8(&sent.body).is_err(),
+            "{sub_code}: GBK bytes"
+        );
+        let status = unsigned_in(&sent, Charset::Gbk);
+        assert_eq!(status.sub_code.as_deref(), Some(sub_code));
+        assert_eq!(status.sub_msg.as_deref(), Some(sub_msg));
+    }
+    // Only an unknown charset falls back to UTF-8, and says so.
+    let sent = post_raw(&sandbox, b"charset=latin1&method=x&app_id=y").await;
+    assert_eq!(sent.content_type, "text/html;charset=utf-8");
+    let status = unsigned_in(&sent, Charset::Utf8);
+    assert_eq!(status.sub_code.as_deref(), Some("isv.invalid-charset"));
+    assert_eq!(status.sub_msg.as_deref(), Some("字符集错误"));
+}
+
+#[tokio::test]
+async fn request_log_is_bounded_and_configurable() {
+    let config = |limit: Option<usize>| {
+        let c = SandboxConfig::from_key_set(DEFAULT_APP_ID, keys()).unwrap();
+        match limit {
+            Some(n) => c.record_requests(n),
+            None => c,
+        }
+    };
+    // Numbered requests (each answered with an unsigned missing-app-id error).
+    let send_numbered = |sandbox: &Sandbox, n: usize| {
+        let body = format!("method=m{n}");
+        let url = sandbox.url();
+        async move {
+            let resp = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200);
+        }
+    };
+
+    let two = Sandbox::start_local(config(Some(2))).await.unwrap();
+    for n in 0..3 {
+        send_numbered(&two, n).await;
+    }
+    let kept: Vec<_> = two
+        .requests()
+        .iter()
+        .map(|r| r.param("method").unwrap().to_owned())
+        .collect();
+    assert_eq!(kept, ["m1", "m2"], "the most recent two, oldest first");
+
+    let none = Sandbox::start_local(config(Some(0))).await.unwrap();
+    send_numbered(&none, 0).await;
+    assert!(none.requests().is_empty());
+
+    let default = Sandbox::start_local(config(None)).await.unwrap();
+    for n in 0..DEFAULT_RECORDED_REQUESTS + 3 {
+        send_numbered(&default, n).await;
+    }
+    let log = default.requests();
+    assert_eq!(log.len(), DEFAULT_RECORDED_REQUESTS);
+    assert_eq!(log[0].param("method"), Some("m3"));
+    assert_eq!(
+        log.last().unwrap().param("method"),
+        Some(format!("m{}", DEFAULT_RECORDED_REQUESTS + 2).as_str())
+    );
 }
