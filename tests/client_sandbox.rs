@@ -6,10 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use alipay_api::protocol::{Charset, CodeClass, SignType};
 use alipay_api::zhima_customer_certification_material_certify::{
-    BizCode, IdentityParam, Materials, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
+    BizCode, IdentityParam, Materials,
 };
 use alipay_api::{AlipayClient, CallOptions, Error, Gateway, RetryPolicy};
-use alipay_e2e::{ID_NUMBER, NAME, certify_request, client_builder, keys, sandbox};
+use alipay_e2e::{
+    ID_NUMBER, NAME, certify_builder, certify_request, client_builder, keys, sandbox,
+};
 use alipay_sandbox::{DEFAULT_APP_ID, Fault, KeySet};
 
 const METHOD: &str = "zhima.customer.certification.material.certify";
@@ -43,11 +45,7 @@ async fn passed_not_passed_and_repeated_transaction() {
     assert!(!no.passed);
     assert_eq!(no.failed_reason, "人脸比对不通过");
 
-    let png = Request::builder()
-        .transaction_id("E2E_PNG")
-        .product_code("w1010100000000002978")
-        .biz_code(BizCode::FaceApi)
-        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
+    let png = certify_builder("E2E_PNG")
         .materials(Materials::facial_picture_front_jpeg(
             b"\x89PNG\r\n\x1a\n0000",
         ))
@@ -111,12 +109,8 @@ async fn gateway_error_classes() {
 
     // Business failures (40004), signed.
     let client = client_builder(&sandbox).build().unwrap();
-    let wrong_product = Request::builder()
-        .transaction_id("E2E_PRODUCT")
+    let wrong_product = certify_builder("E2E_PRODUCT")
         .product_code("w0000000000000000000")
-        .biz_code(BizCode::FaceApi)
-        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
-        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
         .build()
         .unwrap();
     let e = gateway_error(client.execute(&wrong_product).await);
@@ -124,12 +118,8 @@ async fn gateway_error_classes() {
     assert_eq!(e.sub_code.as_deref(), Some("ARRANGEMENT_ERROR"));
     assert!(e.verified && !e.is_retryable());
 
-    let bad_check_digit = Request::builder()
-        .transaction_id("E2E_ID")
-        .product_code("w1010100000000002978")
-        .biz_code(BizCode::FaceApi)
+    let bad_check_digit = certify_builder("E2E_ID")
         .identity_param(IdentityParam::resident_id(NAME, "260104197909275965"))
-        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
         .build()
         .unwrap();
     let e = gateway_error(client.execute(&bad_check_digit).await);
@@ -141,12 +131,8 @@ async fn gateway_error_classes() {
             .contains("参数[identity_param]")
     );
 
-    let other_scene = Request::builder()
-        .transaction_id("E2E_SCENE")
-        .product_code("w1010100000000002978")
+    let other_scene = certify_builder("E2E_SCENE")
         .biz_code(BizCode::Other("SMART_FACE".into()))
-        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
-        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
         .build()
         .unwrap();
     let e = gateway_error(client.execute(&other_scene).await);
@@ -248,12 +234,8 @@ async fn retries_after_injected_faults_keep_the_transaction_id() {
 
     // Business errors are never retried.
     let before = sandbox.requests().len();
-    let bad = Request::builder()
-        .transaction_id("E2E_NO_RETRY")
+    let bad = certify_builder("E2E_NO_RETRY")
         .product_code("w0000000000000000000")
-        .biz_code(BizCode::FaceApi)
-        .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
-        .materials(Materials::facial_picture_front_jpeg(alipay_e2e::FACE_JPEG))
         .build()
         .unwrap();
     assert!(client.execute(&bad).await.is_err());

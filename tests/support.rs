@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
+    ZhimaCustomerCertificationMaterialCertifyRequestBuilder as RequestBuilder,
 };
 use alipay_api::{AlipayClient, ClientBuilder, Gateway, RetryPolicy};
 use alipay_sandbox::{DEFAULT_APP_ID, KeySet, Sandbox, SandboxConfig};
@@ -39,14 +40,18 @@ pub fn client_builder(sandbox: &Sandbox) -> ClientBuilder<AlipayClient> {
         .retry(RetryPolicy::none())
 }
 
-/// The documentation example with a real photo and the given transaction id.
-pub fn certify_request(transaction_id: &str) -> Request {
+/// A builder holding the documentation example with a real photo; tests override the
+/// one field they are about.
+pub fn certify_builder(transaction_id: &str) -> RequestBuilder {
     Request::builder()
         .transaction_id(transaction_id)
         .product_code("w1010100000000002978")
         .biz_code(BizCode::FaceApi)
         .identity_param(IdentityParam::resident_id(NAME, ID_NUMBER))
         .materials(Materials::facial_picture_front_jpeg(FACE_JPEG))
-        .build()
-        .unwrap()
+}
+
+/// The documentation example with a real photo and the given transaction id.
+pub fn certify_request(transaction_id: &str) -> Request {
+    certify_builder(transaction_id).build().unwrap()
 }
