@@ -212,6 +212,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
     }
     if args.json {
         println!("{}", report.to_json());
+        report.print_diagnostics();
     } else {
         report.print_human(&args.method, &key, sign_type, charset);
     }
@@ -302,27 +303,33 @@ impl Report {
         report
     }
 
+    /// Exactly the contract's five members; diagnostics go to stderr (see
+    /// [`Report::print_diagnostics`]) so the JSON stays what scripts expect.
     fn to_json(&self) -> Value {
-        let mut v = json!({
+        json!({
             "outcome": self.outcome.as_str(),
             "node": self.node,
             "code": self.code,
             "sub_code": self.sub_code,
             "fields": self.fields,
-        });
-        if let Some(span) = &self.checked_span {
-            v["checked_span"] = json!(span);
-        }
+        })
+    }
+
+    /// With `--json`: the note, the hint and the checked span, on stderr.
+    fn print_diagnostics(&self) {
         if let Some(m) = &self.message {
-            v["message"] = json!(m);
+            eprintln!("note: {m}");
         }
         if let Some(h) = &self.hint {
-            v["hint"] = json!(h);
+            eprintln!("hint: {h}");
         }
         if self.encrypted {
-            v["encrypted"] = json!(true);
+            eprintln!("note: the node is AES-encrypted; its ciphertext verified");
         }
-        v
+        if let Some(span) = &self.checked_span {
+            eprintln!("checked span ({} bytes, exactly as received):", span.len());
+            eprintln!("{span}");
+        }
     }
 
     fn print_human(
