@@ -20,13 +20,15 @@ app_id=9021000000000001
 # The official SDKs format the timestamp in the host's zone; the gateway reads UTC+8.
 export TZ=Asia/Shanghai
 
-serve() { # addr logfile
+# Not called through $(...): the server must be a child of this shell so that the
+# EXIT trap can stop it.
+serve() { # addr logfile -> sets $url (empty when it could not start)
   "$alipay" sandbox serve --addr "$1" --app-id $app_id \
     --app-public-key "$work/keys/app_public_key.pem" \
     --alipay-private-key "$work/keys/alipay_private_key.pem" >"$2" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do grep -q "gateway URL" "$2" 2>/dev/null && break; sleep 0.1; done
-  grep "gateway URL" "$2" | awk '{print $3}'
+  url="$(grep "gateway URL" "$2" | awk '{print $3}')"
 }
 
 check() { # name output
@@ -40,7 +42,7 @@ check() { # name output
 if command -v npm >/dev/null && command -v node >/dev/null; then
   cp "$here/package.json" "$here/node_certify.mjs" "$work/"
   if (cd "$work" && timeout 300 npm install --silent --no-audit --no-fund >/dev/null 2>&1); then
-    url="$(serve 127.0.0.1:0 "$work/node.log")"
+    serve 127.0.0.1:0 "$work/node.log"
     out="$(cd "$work" && timeout 60 node node_certify.mjs "$url" "$work/keys" $app_id 2>&1)"
     check "node alipay-sdk 4.14.0" "$out"
   else
@@ -61,7 +63,7 @@ from Crypto.PublicKey import RSA
 d = sys.argv[1]
 open(d + "/app_private_pkcs1.pem", "wb").write(RSA.import_key(open(d + "/app_private_key.pem").read()).export_key(pkcs=1))
 PY
-    url="$(serve 127.0.0.1:80 "$work/py.log")"
+    serve 127.0.0.1:80 "$work/py.log"
     if [ -n "$url" ]; then
       out="$(timeout 60 "$work/venv/bin/python" "$here/py_certify.py" "$work/keys" $app_id 2>&1)"
       check "python alipay-sdk-python 3.7.1411" "$out"
