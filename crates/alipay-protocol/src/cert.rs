@@ -726,6 +726,17 @@ fn check_signature(
         .map_err(|_| bad())
 }
 
+/// The leaf of a certificate file (the certificate that issues none of the others),
+/// the rest of the file, and the leaf's RSA key.
+fn parse_leaf(
+    input: &[u8],
+    role: CertRole,
+) -> Result<(Certificate, Vec<Certificate>, AlipayPublicKey), CertError> {
+    let (cert, rest) = split_leaf(parse_certificates_as(input, role)?);
+    let key = cert.rsa_public_key_as(role)?;
+    Ok((cert, rest, key))
+}
+
 /// The app public-key certificate (`appCertPublicKey_<appid>.crt`) with its SN and key.
 #[derive(Clone)]
 pub struct AppCertificate {
@@ -746,9 +757,7 @@ impl AppCertificate {
     /// Parses the app certificate file (PEM, DER or base64). When the file holds a
     /// chain, the leaf (the certificate that issues none of the others) is used.
     pub fn parse(input: impl AsRef<[u8]>) -> Result<Self, CertError> {
-        let role = CertRole::AppCert;
-        let (cert, _) = split_leaf(parse_certificates_as(input.as_ref(), role)?);
-        let key = cert.rsa_public_key_as(role)?;
+        let (cert, _, key) = parse_leaf(input.as_ref(), CertRole::AppCert)?;
         Ok(AppCertificate {
             sn: cert.sn(),
             cert,
@@ -795,9 +804,7 @@ impl AlipayCertificate {
     /// together with its intermediate; the leaf is the certificate that issues none of
     /// the others, the rest are kept as intermediates for the chain check.
     pub fn parse(input: impl AsRef<[u8]>) -> Result<Self, CertError> {
-        let role = CertRole::AlipayCert;
-        let (cert, intermediates) = split_leaf(parse_certificates_as(input.as_ref(), role)?);
-        let key = cert.rsa_public_key_as(role)?;
+        let (cert, intermediates, key) = parse_leaf(input.as_ref(), CertRole::AlipayCert)?;
         Ok(AlipayCertificate {
             sn: cert.sn(),
             cert,

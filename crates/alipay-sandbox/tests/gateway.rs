@@ -56,10 +56,19 @@ async fn send_params(sandbox: &Sandbox, params: &[(&str, &str)], charset: Charse
 }
 
 async fn post(sandbox: &Sandbox, signed: &SignedRequest) -> Sent {
+    send(
+        &signed.url(&sandbox.url()),
+        &signed.content_type(),
+        signed.body().into_bytes(),
+    )
+    .await
+}
+
+async fn send(url: &str, content_type: &str, body: Vec<u8>) -> Sent {
     let resp = reqwest::Client::new()
-        .post(signed.url(&sandbox.url()))
-        .header("content-type", signed.content_type())
-        .body(signed.body())
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
         .send()
         .await
         .unwrap();
@@ -683,25 +692,12 @@ async fn unknown_method_is_answered_in_the_clients_sign_type() {
 }
 
 async fn post_raw(sandbox: &Sandbox, body: &[u8]) -> Sent {
-    let resp = reqwest::Client::new()
-        .post(sandbox.url())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    Sent {
-        status,
-        content_type,
-        body: resp.bytes().await.unwrap().to_vec(),
-    }
+    send(
+        &sandbox.url(),
+        "application/x-www-form-urlencoded",
+        body.to_vec(),
+    )
+    .await
 }
 
 #[tokio::test]
