@@ -153,7 +153,7 @@ pub(crate) fn methods_file(specs: &[(String, Method)]) -> String {
     });
     let registry = quote! {
         /// Every method with a spec, for tools that choose a method by name at run time
-        /// (see [`method`](crate::method)).
+        /// (see [`method`]).
         pub const METHODS: &[crate::MethodInfo] = &[#(#infos),*];
     };
     let file: syn::File = syn::parse2(quote!(#(#items)* #registry)).unwrap_or_else(|_| syn::File {

@@ -12,7 +12,7 @@ pub use zhima_customer_certification_material_certify::{
     ZhimaCustomerCertificationMaterialCertifyResponse,
 };
 /// Every method with a spec, for tools that choose a method by name at run time
-/// (see [`method`](crate::method)).
+/// (see [`method`]).
 pub const METHODS: &[crate::MethodInfo] = &[
     crate::MethodInfo {
         name: "zhima.customer.certification.material.certify",

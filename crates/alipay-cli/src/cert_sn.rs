@@ -16,7 +16,7 @@ pub(crate) struct CertSnArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
-    /// A certificate (e.g. appCertPublicKey_<appid>.crt: prints its SN) or a bundle
+    /// A certificate (e.g. appCertPublicKey_APPID.crt: prints its SN) or a bundle
     /// (alipayRootCert.crt: prints alipay_root_cert_sn, then one line per certificate).
     /// PEM, DER, or base64 of either.
     #[arg(value_name = "FILE|-")]

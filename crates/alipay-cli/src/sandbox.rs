@@ -34,7 +34,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:0")]
     addr: SocketAddr,
     /// The app id clients use (in certificate mode also names the app certificate
-    /// file `appCertPublicKey_<ID>.crt` in --cert-dir).
+    /// file `appCertPublicKey_APPID.crt` in --cert-dir).
     #[arg(long, default_value = DEFAULT_APP_ID)]
     app_id: String,
     /// Public-key mode: the app public key (verifies requests).
@@ -72,7 +72,7 @@ pub(crate) struct KeygenArgs {
     /// Directory to write the PEM files into (created if missing).
     dir: PathBuf,
     /// Also issue a certificate set (公钥证书模式): the app certificate
-    /// appCertPublicKey_<ID>.crt, the Alipay certificate alipayCertPublicKey_RSA2.crt
+    /// appCertPublicKey_APPID.crt, the Alipay certificate alipayCertPublicKey_RSA2.crt
     /// (with its intermediate), the root bundle alipayRootCert.crt, and the sandbox's
     /// own CA files.
     #[arg(long)]
