@@ -8,7 +8,7 @@ use alipay_api::{
     AcceptCertificateError, AlipayClient, ClientBuilder, Error, Gateway, RetryPolicy,
 };
 use alipay_e2e::{ID_NUMBER, certify_request};
-use alipay_sandbox::{CertSet, DEFAULT_APP_ID, Sandbox, SandboxConfig};
+use alipay_sandbox::{CertSet, DEFAULT_APP_ID, KeySet, Sandbox, SandboxConfig};
 
 /// A fresh 128-bit content-encryption key (base64), as the console shows one.
 const AES_KEY: &str = "aYA0GP8JEW+D7/UFaskCWA==";
@@ -193,6 +193,24 @@ async fn rotated_alipay_certificate_is_detected_and_replaced() {
             "{refused:?}"
         );
         assert!(refused.to_string().contains("not accepted"), "{refused}");
+    }
+    // So is what chains to the very same roots but is not Alipay's certificate: another
+    // merchant's app certificate (whose key that merchant holds) and the CA itself.
+    let other_merchant = KeySet::generate().unwrap();
+    let their_cert = certs()
+        .issue_app_cert("2021000000009999", &other_merchant.app_public_pem)
+        .unwrap();
+    for impostor in [&their_cert, &certs().ca_cert_pem] {
+        let refused = client.accept_alipay_certificate(impostor).unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                AcceptCertificateError::Rejected(
+                    alipay_api::protocol::cert::CertError::NotAlipayCertificate { .. }
+                )
+            ),
+            "{refused:?}"
+        );
     }
 
     // The real replacement chains to the root bundle: accepted, and calls succeed.

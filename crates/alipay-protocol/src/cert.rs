@@ -243,6 +243,19 @@ pub enum CertError {
         /// The SN of the certificate given as the Alipay certificate.
         sn: String,
     },
+    /// A replacement Alipay certificate that chains to the roots but is not Alipay's
+    /// signing certificate: a CA certificate, or one issued to another subject (any
+    /// merchant's app certificate chains to the same roots).
+    #[error(
+        "the new certificate (SN {sn}) is not a replacement for the Alipay certificate: {reason}. \
+         Use the alipayCertPublicKey_RSA2.crt Alipay issued for this app"
+    )]
+    NotAlipayCertificate {
+        /// The SN of the rejected certificate.
+        sn: String,
+        /// Why, without key material.
+        reason: String,
+    },
     /// The app certificate does not hold the public half of the app private key.
     #[error(
         "the app certificate (SN {sn}) does not belong to the app private key (key fingerprint \
@@ -261,10 +274,9 @@ pub enum CertError {
     #[error(
         "the response is signed with the Alipay certificate SN `{sn}`, which is not among the \
          configured Alipay public-key certificates; Alipay has probably rotated its \
-         certificate. Download the certificate with that SN (API \
-         alipay.open.app.alipaycert.download with alipay_cert_sn={sn}, or from the open \
-         platform console) and supply it with CertMaterial::accept_rotated, which checks that \
-         it chains to alipayRootCert.crt"
+         certificate. Download the new alipayCertPublicKey_RSA2.crt (SN {sn}) from the open \
+         platform console and supply it with CertMaterial::accept_rotated, which checks that \
+         it is a signing certificate with the Alipay subject chaining to alipayRootCert.crt"
     )]
     UnknownAlipayCertSn {
         /// The SN that arrived in `alipay_cert_sn`.
@@ -964,9 +976,9 @@ impl CertMaterial {
     }
 
     /// Accepts a rotated Alipay certificate (e.g. from `alipay.open.app.alipaycert.download`)
-    /// only after checking that it chains to the configured root bundle at `now`; then it
-    /// becomes the current certificate and its SN (returned) resolves in
-    /// [`CertMaterial::verifier_for`].
+    /// only if it is a leaf with the configured Alipay certificate's subject and chains to
+    /// the configured root bundle at `now`; then it becomes the current certificate and
+    /// its SN (returned) resolves in [`CertMaterial::verifier_for`].
     pub fn accept_rotated(
         &mut self,
         new_alipay_cert: impl AsRef<[u8]>,
@@ -975,6 +987,24 @@ impl CertMaterial {
         let new = AlipayCertificate::parse(new_alipay_cert)?;
         if new.key == self.app.key {
             return Err(CertError::AlipayCertIsAppCert { sn: new.sn });
+        }
+        // Chaining to the roots is not enough: every merchant's app certificate does.
+        // A rotation keeps the subject Alipay's certificate has and is a leaf.
+        if new.cert.is_ca() {
+            return Err(CertError::NotAlipayCertificate {
+                sn: new.sn,
+                reason: "it is a CA certificate, not a signing (leaf) certificate".into(),
+            });
+        }
+        if new.cert.subject_dn() != self.current.cert.subject_dn() {
+            return Err(CertError::NotAlipayCertificate {
+                sn: new.sn.clone(),
+                reason: format!(
+                    "its subject `{}` differs from the configured Alipay certificate's `{}`",
+                    new.cert.subject_dn(),
+                    self.current.cert.subject_dn()
+                ),
+            });
         }
         let mut pool = new.intermediates.clone();
         pool.extend(self.intermediates.iter().cloned());
@@ -998,14 +1028,30 @@ impl CertMaterial {
     /// [`CertError::UnknownAlipayCertSn`]: fetch that certificate and call
     /// [`CertMaterial::accept_rotated`].
     pub fn verifier_for(&self, sn: Option<&str>) -> Result<&AlipayPublicKey, CertError> {
+        self.find(sn).map(AlipayCertificate::public_key)
+    }
+
+    /// [`verifier_for`](Self::verifier_for), refusing a certificate that is not valid
+    /// at `now`: an answer signed under an expired certificate is not trusted, even
+    /// though the certificate was accepted while it was valid.
+    pub fn verifier_for_at(
+        &self,
+        sn: Option<&str>,
+        now: Timestamp,
+    ) -> Result<&AlipayPublicKey, CertError> {
+        let cert = self.find(sn)?;
+        cert.cert.check_validity(now)?;
+        Ok(cert.public_key())
+    }
+
+    fn find(&self, sn: Option<&str>) -> Result<&AlipayCertificate, CertError> {
         let Some(sn) = sn else {
-            return Ok(self.alipay_public_key());
+            return Ok(&self.current);
         };
         let wanted = sn.trim();
         std::iter::once(&self.current)
             .chain(self.previous.iter().rev())
             .find(|c| c.sn.eq_ignore_ascii_case(wanted))
-            .map(AlipayCertificate::public_key)
             .ok_or_else(|| CertError::UnknownAlipayCertSn { sn: sn.to_owned() })
     }
 

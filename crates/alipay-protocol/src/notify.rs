@@ -31,6 +31,17 @@ pub enum NotifyError {
         /// The parameter.
         param: &'static str,
     },
+    /// The notification names another algorithm than the app uses.
+    #[error(
+        "the notification says sign_type={named} but the app signs with {expected}; refusing it \
+         (an unsigned field cannot choose the algorithm)"
+    )]
+    SignTypeMismatch {
+        /// The app's algorithm.
+        expected: SignType,
+        /// What the notification named.
+        named: SignType,
+    },
     /// A value is not valid in the notification's charset.
     #[error("parameter `{0}` is not valid text in the notification's charset")]
     Undecodable(String),
@@ -80,10 +91,13 @@ impl VerifiedNotification {
 
 /// Verifies a raw `application/x-www-form-urlencoded` notification body.
 ///
-/// The charset is the notification's own `charset` parameter (default utf-8); the
-/// algorithm is its `sign_type` (default RSA2).
+/// The charset is the notification's own `charset` parameter (default utf-8). The
+/// algorithm is the app's `sign_type`, given by the caller: the notification's own
+/// `sign_type` is not signed, so trusting it would let a forger pick the weaker SHA-1;
+/// a notification naming another algorithm is refused.
 pub fn verify_notification(
     body: &[u8],
+    sign_type: SignType,
     verifier: &dyn Verifier,
 ) -> Result<VerifiedNotification, NotifyError> {
     let raw = form::parse_bytes(body);
@@ -99,12 +113,17 @@ pub fn verify_notification(
             .parse()
             .map_err(|_| NotifyError::Unsupported { param: "charset" })?,
     };
-    let sign_type = match ascii("sign_type") {
-        None => SignType::Rsa2,
-        Some(t) => t
+    if let Some(named) = ascii("sign_type") {
+        let named: SignType = named
             .parse()
-            .map_err(|_| NotifyError::Unsupported { param: "sign_type" })?,
-    };
+            .map_err(|_| NotifyError::Unsupported { param: "sign_type" })?;
+        if named != sign_type {
+            return Err(NotifyError::SignTypeMismatch {
+                expected: sign_type,
+                named,
+            });
+        }
+    }
     let params = form::decode_pairs(&raw, charset).map_err(NotifyError::Undecodable)?;
     let sign = params
         .iter()

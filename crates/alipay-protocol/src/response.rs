@@ -374,8 +374,10 @@ where
         })
     })?;
     let members = members.0;
-    for (i, (key, _)) in members.iter().enumerate() {
-        if members[..i].iter().any(|(k, _)| k == key) {
+    // A set, not a pairwise scan: a hostile body of many tiny keys stays linear.
+    let mut seen = std::collections::HashSet::with_capacity(members.len());
+    for (key, _) in &members {
+        if !seen.insert(key.as_str()) {
             return Err(malformed(format!(
                 "top-level key `{key}` appears more than once; refusing an ambiguous body"
             ))

@@ -385,7 +385,7 @@ fn cert_material_resolves_sns_and_accepts_only_chained_rotations() {
     );
     assert!(message.contains("accept_rotated"), "{message}");
     assert!(
-        message.contains("alipay.open.app.alipaycert.download"),
+        message.contains("alipayCertPublicKey_RSA2.crt"),
         "{message}"
     );
 
@@ -404,15 +404,31 @@ fn cert_material_resolves_sns_and_accepts_only_chained_rotations() {
 }
 
 #[test]
-fn rotation_adds_the_new_sn_after_the_chain_check() {
+fn rotation_accepts_only_a_chained_leaf_with_the_alipay_subject() {
     let app_file = cert_file("appCertPublicKey_2021000000000001.crt");
     let bundle = cert_file("alipayRootCert.crt");
-    // Start from another RSA certificate standing in for the "old" Alipay certificate.
-    let old = Certificate::parse(cert_file("exoticCA.pem")).unwrap();
-    let mut material = CertMaterial::new(&app_file, cert_file("exoticCA.pem"), &bundle).unwrap();
-    assert_eq!(material.alipay_cert_sn(), old.sn());
+    // The Alipay certificate file holds only the leaf: no intermediate is known yet.
+    let mut material = CertMaterial::new(
+        &app_file,
+        cert_file("alipayCertPublicKey_RSA2.crt"),
+        &bundle,
+    )
+    .unwrap();
+    assert_eq!(material.alipay_cert_sn(), ALIPAY_SN);
 
-    // Not chained to the bundle: refused, nothing added.
+    // Chaining to the roots is not enough: a CA certificate, or a certificate for
+    // another subject (any merchant's app certificate chains to the same roots), is
+    // not a replacement for Alipay's.
+    for impostor in ["inter.pem", "rootA.pem", "exoticCA.pem"] {
+        let err = material
+            .accept_rotated(cert_file(impostor), now())
+            .unwrap_err();
+        assert!(
+            matches!(err, CertError::NotAlipayCertificate { .. }),
+            "{impostor}: {err:?}"
+        );
+    }
+    // The app's own certificate is named as the mix-up it is.
     let err = material
         .accept_rotated(cert_file("appCert_exotic_issuer.crt"), now())
         .unwrap_err();
@@ -420,10 +436,12 @@ fn rotation_adds_the_new_sn_after_the_chain_check() {
         matches!(err, CertError::AlipayCertIsAppCert { .. }),
         "{err:?}"
     );
+    // Right subject, but no path to the roots (the intermediate is missing).
     let err = material
         .accept_rotated(cert_file("alipayCertPublicKey_RSA2.crt"), now())
         .unwrap_err();
     assert!(matches!(err, CertError::UntrustedChain { .. }), "{err:?}");
+    // Right subject and chain, but expired at the given time.
     let expired = Timestamp::parse_beijing("2032-01-01 00:00:00").unwrap();
     let err = material
         .accept_rotated(
@@ -432,12 +450,8 @@ fn rotation_adds_the_new_sn_after_the_chain_check() {
         )
         .unwrap_err();
     assert!(matches!(err, CertError::Expired { .. }), "{err:?}");
-    assert!(matches!(
-        material.verifier_for(Some(ALIPAY_SN)),
-        Err(CertError::UnknownAlipayCertSn { .. })
-    ));
 
-    // Chained (leaf + intermediate): accepted and current; the old SN still resolves.
+    // Leaf + intermediate, valid now: accepted and current.
     let sn = material
         .accept_rotated(
             concat(&["alipayCertPublicKey_RSA2.crt", "inter.pem"]),
@@ -445,7 +459,6 @@ fn rotation_adds_the_new_sn_after_the_chain_check() {
         )
         .unwrap();
     assert_eq!(sn, ALIPAY_SN);
-    assert_eq!(material.alipay_cert_sn(), ALIPAY_SN);
     let alipay_key = AlipayPublicKey::parse(data("keys/alipay_public.pem")).unwrap();
     assert_eq!(material.verifier_for(Some(ALIPAY_SN)).unwrap(), &alipay_key);
     // SNs arrive as text; uppercase hex still resolves.
@@ -456,25 +469,25 @@ fn rotation_adds_the_new_sn_after_the_chain_check() {
         &alipay_key
     );
     assert_eq!(material.verifier_for(None).unwrap(), &alipay_key);
-    assert_eq!(
-        material.verifier_for(Some(&old.sn())).unwrap(),
-        &old.rsa_public_key().unwrap()
-    );
-    assert_eq!(material.alipay_cert_sns(), [old.sn().as_str(), ALIPAY_SN]);
+    assert!(matches!(
+        material.verifier_for(Some("00000000000000000000000000000000")),
+        Err(CertError::UnknownAlipayCertSn { .. })
+    ));
+    // Re-accepting a known SN keeps one entry.
+    assert_eq!(material.alipay_cert_sns(), [ALIPAY_SN]);
 
-    // A leaf-only download chains through the intermediate remembered from before.
+    // A leaf-only download now chains through the intermediate remembered from before.
     let sn = material
         .accept_rotated(cert_file("alipayCertPublicKey_RSA2.crt"), now())
         .unwrap();
     assert_eq!(sn, ALIPAY_SN);
-    assert_eq!(material.alipay_cert_sns().len(), 2);
 }
 
 #[test]
 fn intermediates_can_be_added_separately() {
     let mut material = CertMaterial::new(
         cert_file("appCertPublicKey_2021000000000001.crt"),
-        cert_file("exoticCA.pem"),
+        cert_file("alipayCertPublicKey_RSA2.crt"),
         cert_file("alipayRootCert.crt"),
     )
     .unwrap();

@@ -311,6 +311,7 @@ fn form_pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {
 fn aes_vectors() {
     use alipay_protocol::AesKey;
     let vectors = json("aes.json");
+    assert_eq!(vectors["cases"].as_array().unwrap().len(), 4);
     for case in vectors["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let key = AesKey::from_base64(case["key_base64"].as_str().unwrap()).unwrap();
@@ -448,6 +449,7 @@ fn notify_vectors_from_the_raw_form_body() {
     use alipay_protocol::notify::{NotifyError, verify_notification};
     let vectors = json("notify.json");
     let alipay = AlipayPublicKey::parse(read("keys/alipay_public.pem")).unwrap();
+    assert_eq!(vectors["cases"].as_array().unwrap().len(), 2);
     for case in vectors["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         // Encode the decoded params as a form body, as Alipay posts it.
@@ -460,8 +462,8 @@ fn notify_vectors_from_the_raw_form_body() {
                     .map(|(k, v)| (k, v.as_str().unwrap())),
             )
             .finish();
-        let verified =
-            verify_notification(body.as_bytes(), &alipay).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let verified = verify_notification(body.as_bytes(), SignType::Rsa2, &alipay)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
             verified.sign_content(),
             case["expected_sign_content"].as_str().unwrap(),
@@ -471,8 +473,17 @@ fn notify_vectors_from_the_raw_form_body() {
         // Decoding twice would turn `+` or `%25` into something else: tampering is caught.
         let tampered = body.replacen("subject=", "subject=X", 1);
         assert_eq!(
-            verify_notification(tampered.as_bytes(), &alipay).unwrap_err(),
+            verify_notification(tampered.as_bytes(), SignType::Rsa2, &alipay).unwrap_err(),
             NotifyError::SignatureInvalid,
+            "{name}"
+        );
+        // The unsigned sign_type cannot downgrade the algorithm.
+        let downgraded = body.replace("sign_type=RSA2", "sign_type=RSA");
+        assert!(
+            matches!(
+                verify_notification(downgraded.as_bytes(), SignType::Rsa2, &alipay),
+                Err(NotifyError::SignTypeMismatch { .. })
+            ),
             "{name}"
         );
     }

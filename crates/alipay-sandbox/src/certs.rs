@@ -171,6 +171,27 @@ impl CertSet {
         Ok(())
     }
 
+    /// Issues an app certificate for another app (`app_id`, SPKI PEM `app_public_pem`)
+    /// from this set's CA, followed by the CA certificate: what a second merchant on the
+    /// same platform holds. Tests use it to check that such a certificate, which chains
+    /// to the same roots, is never accepted as Alipay's.
+    pub fn issue_app_cert(
+        &self,
+        app_id: &str,
+        app_public_pem: &str,
+    ) -> Result<String, KeySetError> {
+        let dn = format!("CN={app_id},OU=Alipay OpenPlatform,O=alipay-sandbox app,C=CN");
+        let cert = issue_cert(
+            &dn,
+            CA_DN,
+            false,
+            app_public_pem,
+            &self.ca_private_pem,
+            (self.not_before, self.not_after),
+        )?;
+        Ok(format!("{}{}", pem("CERTIFICATE", &cert), self.ca_cert_pem))
+    }
+
     /// `app_cert_sn` of the app certificate.
     pub fn app_cert_sn(&self) -> Result<String, KeySetError> {
         AppCertificate::parse(&self.app_cert_pem)

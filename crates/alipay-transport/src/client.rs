@@ -437,12 +437,15 @@ impl Inner {
         biz_content: Option<&str>,
         options: &CallOptions,
     ) -> Result<Answer, Error> {
+        // One reading per attempt: the request's timestamp and the time certificates
+        // must be valid at are the same instant.
+        let now = self.clock.now();
         let signed = exchange::sign_attempt(
             &self.common,
             method,
             biz_content,
             options,
-            self.clock.now(),
+            now,
             &*self.signer,
             self.aes.as_ref(),
         )?;
@@ -484,6 +487,7 @@ impl Inner {
             charset: self.common.charset,
             trust: &self.trust,
             aes: self.aes.as_ref(),
+            now: Timestamp::from_system_time(now),
             our_sign_content: signed.sign_content(),
         };
         let success = exchange::interpret(&body, &expect, trace_id.as_deref())?;

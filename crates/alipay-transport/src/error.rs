@@ -65,6 +65,11 @@ pub enum Error {
     /// Nothing of the response is returned: it could not be verified.
     #[error(transparent)]
     UnknownAlipayCertificate(UnknownAlipayCertificate),
+    /// Certificate mode: the answer is signed under an Alipay certificate that is not
+    /// valid at the client clock's time (expired, or not yet valid); nothing in it is
+    /// trusted.
+    #[error("the answer's Alipay certificate cannot be trusted now: {0}")]
+    AlipayCertificateInvalid(#[source] alipay_protocol::cert::CertError),
 }
 
 impl Error {
@@ -109,6 +114,7 @@ impl Error {
             Error::SignatureMismatch(_) => "signature_mismatch",
             Error::Gateway(_) => "gateway",
             Error::UnknownAlipayCertificate(_) => "unknown_alipay_certificate",
+            Error::AlipayCertificateInvalid(_) => "alipay_certificate_invalid",
         }
     }
 }
@@ -390,11 +396,11 @@ impl fmt::Display for UnknownAlipayCertificate {
             f,
             "the response is signed with the Alipay certificate SN `{sn}`, which this client does \
              not know (it knows {known}); Alipay has probably rotated its certificate. Download \
-             the certificate with that SN (API alipay.open.app.alipaycert.download with \
-             alipay_cert_sn={sn}, or alipayCertPublicKey_RSA2.crt from the open platform \
-             console) and pass it to AlipayClient::accept_alipay_certificate, which accepts it \
-             only if it chains to the configured alipayRootCert.crt; or configure the new file \
-             and rebuild the client. The response was not used",
+             the new alipayCertPublicKey_RSA2.crt (SN {sn}) from the open platform console and \
+             pass it to AlipayClient::accept_alipay_certificate, which accepts it only if it is \
+             a signing certificate with the configured Alipay certificate's subject that \
+             chains to the configured alipayRootCert.crt; or configure the new file and rebuild \
+             the client. The response was not used",
             sn = self.sn,
             known = self.known.join(", "),
         )

@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use alipay_protocol::cert::CertError;
 use alipay_protocol::{
     AesKey, Call, CertMaterial, Charset, Checked, CommonParams, ResponseError, SignError, SignType,
     SignedNode, SignedRequest, Signer, Timestamp, ValidationError, VerifiedResponse, Verifier,
@@ -71,6 +72,8 @@ pub(crate) struct Expect<'a> {
     pub(crate) charset: Charset,
     pub(crate) trust: &'a Trust,
     pub(crate) aes: Option<&'a AesKey>,
+    /// The client clock's time of this attempt: certificates must be valid then.
+    pub(crate) now: Timestamp,
     /// What this attempt signed, for diagnosing `isv.invalid-signature`.
     pub(crate) our_sign_content: &'a str,
 }
@@ -89,7 +92,7 @@ pub(crate) fn interpret(
             expect.method,
             expect.sign_type,
             expect.charset,
-            |node: &SignedNode<'_>| select_certificate(material, node),
+            |node: &SignedNode<'_>| select_certificate(material, node, expect.now),
         ),
         (Trust::PublicKey(verifier), None) => verify_response_with(
             body,
@@ -143,6 +146,7 @@ pub(crate) fn interpret(
                 .map(|m| m.alipay_cert_sns().into_iter().map(str::to_owned).collect())
                 .unwrap_or_default(),
         }),
+        Rejection::Certificate(e) => Error::AlipayCertificateInvalid(e),
         Rejection::NoCertSn => Error::MalformedResponse(MalformedResponse {
             reason: "the client is in certificate mode but this signed, non-error answer \
                      carries no `alipay_cert_sn`, so it cannot be tied to an Alipay \
@@ -215,6 +219,8 @@ enum Rejection {
     UnknownSn(String),
     /// Certificate mode: a signed non-error answer without `alipay_cert_sn`.
     NoCertSn,
+    /// Certificate mode: the named certificate is not valid now.
+    Certificate(CertError),
 }
 
 impl From<ResponseError> for Rejection {
@@ -229,15 +235,27 @@ impl From<ResponseError> for Rejection {
 fn select_certificate<'m>(
     material: &'m CertMaterial,
     node: &SignedNode<'_>,
+    now: Timestamp,
 ) -> Result<&'m dyn Verifier, Rejection> {
-    match node.alipay_cert_sn {
-        Some(sn) => material
-            .verifier_for(Some(sn))
-            .map(|key| key as &dyn Verifier)
-            .map_err(|_| Rejection::UnknownSn(sn.to_owned())),
-        None if node.is_error() => Ok(material.alipay_public_key()),
-        None => Err(Rejection::NoCertSn),
-    }
+    let sn = match node.alipay_cert_sn {
+        // The serial arrives unverified and ends up in error text: only a hex serial
+        // (32 characters from Alipay) is looked up and shown.
+        Some(sn) if sn.len() > 64 || !sn.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            return Err(Rejection::Response(ResponseError::Malformed {
+                reason: "`alipay_cert_sn` is not a certificate serial (hex digits)".into(),
+            }));
+        }
+        Some(sn) => Some(sn),
+        None if node.is_error() => None,
+        None => return Err(Rejection::NoCertSn),
+    };
+    material
+        .verifier_for_at(sn, now)
+        .map(|key| key as &dyn Verifier)
+        .map_err(|e| match e {
+            CertError::UnknownAlipayCertSn { sn } => Rejection::UnknownSn(sn),
+            other => Rejection::Certificate(other),
+        })
 }
 
 /// Deserializes a verified node, naming the JSON path of a mismatch. The message

@@ -177,9 +177,12 @@ async fn rotated_certificate_is_detected_and_a_chaining_replacement_accepted() {
         assert!(
             matches!(
                 refused,
-                // The foreign CA reuses our CA's names, so its signature is what fails.
+                // The foreign CA reuses our CA's names, so its signature is what fails;
+                // the self-signed one is a CA certificate, never a signing leaf.
                 AcceptCertificateError::Rejected(
-                    CertError::UntrustedChain { .. } | CertError::BadSignature { .. }
+                    CertError::UntrustedChain { .. }
+                        | CertError::BadSignature { .. }
+                        | CertError::NotAlipayCertificate { .. }
                 )
             ),
             "{name}: {refused:?}"
@@ -475,4 +478,41 @@ fn blocking_client_accepts_rotated_certificates_too() {
         .accept_alipay_certificate(ALIPAY_CERT_ROTATED)
         .unwrap();
     client.execute(&TestCertify::new("tx-b")).unwrap();
+}
+
+#[tokio::test]
+async fn an_answer_under_an_expired_certificate_is_not_trusted() {
+    let sn = material().alipay_cert_sn().to_owned();
+    let gw = TestGateway::always(Reply::SignedWith(
+        SignedReply::new(success_node(true)).cert_sn(&sn),
+    ));
+    // Built while the certificate is valid; the clock then passes its notAfter (2049).
+    let late = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = late.clone();
+    let client = cert_builder(&gw.url)
+        .clock(move || {
+            let year = if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                2051
+            } else {
+                2027
+            };
+            UNIX_EPOCH + Duration::from_secs((year - 1970) * 365 * 86_400)
+        })
+        .build()
+        .unwrap();
+    client.execute(&TestCertify::new("tx-valid")).await.unwrap();
+    late.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = client
+        .execute(&TestCertify::new("tx-expired"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::AlipayCertificateInvalid(CertError::Expired { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.kind_name(), "alipay_certificate_invalid");
+    assert!(err.to_string().contains(&sn), "{err}");
 }
