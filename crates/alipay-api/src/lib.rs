@@ -103,15 +103,12 @@ pub fn check_biz_content<R>(json: &str) -> Result<String, BizContentError>
 where
     R: ApiMethod + serde::de::DeserializeOwned,
 {
-    let request: R =
-        serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    let request: R = serde_json::from_str(json).map_err(decode_error)?;
     let out = request.to_biz_content()?;
     // The typed request ignores keys its spec does not define; say so rather than
     // send less than the caller wrote.
-    let given: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
-    let sent: serde_json::Value =
-        serde_json::from_str(&out).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    let given: serde_json::Value = serde_json::from_str(json).map_err(decode_error)?;
+    let sent: serde_json::Value = serde_json::from_str(&out).map_err(decode_error)?;
     let mut unknown = Vec::new();
     dropped_keys(&given, &sent, "", &mut unknown);
     if !unknown.is_empty() {
@@ -121,6 +118,38 @@ where
         });
     }
     Ok(out)
+}
+
+/// serde's own messages quote the offending value (`invalid type: string "收委",
+/// expected a map`), which may be personal data: keep the kind of mistake, what was
+/// expected (from our types) and the position, never the value. The generated
+/// decoders' own messages (`field `x`: expected a string, found a number`) name fields
+/// and kinds only and are kept.
+fn decode_error(e: serde_json::Error) -> BizContentError {
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => &message,
+    };
+    let at = if e.line() == 0 {
+        String::new()
+    } else {
+        format!(" at line {} column {}", e.line(), e.column())
+    };
+    for prefix in [
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "unknown variant",
+    ] {
+        if message.starts_with(prefix) {
+            return BizContentError::Decode(match message.rsplit_once(", expected ") {
+                Some((_, expected)) => format!("{prefix} (expected {expected}){at}"),
+                None => format!("{prefix}{at}"),
+            });
+        }
+    }
+    BizContentError::Decode(format!("{message}{at}"))
 }
 
 /// Keys of `given` (recursing into nested objects, including ones carried as JSON

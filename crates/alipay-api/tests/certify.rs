@@ -404,5 +404,15 @@ fn registry_checks_biz_content_and_names_unknown_fields() {
         err.to_string().contains("33") && err.to_string().contains("32"),
         "{err}"
     );
+    // serde's own messages quote the value; the check keeps only its kind.
+    let err = (info.check_biz_content)(&format!("\"{NAME} {CERT_NO}\"")).unwrap_err();
+    assert!(
+        matches!(&err, alipay_api::BizContentError::Decode(m) if m.contains("invalid type (expected a map)")),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains(CERT_NO) && !err.to_string().contains(NAME),
+        "{err}"
+    );
     assert!(alipay_api::method("alipay.trade.nonexistent").is_none());
 }
