@@ -20,7 +20,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alipay_api::blocking::AlipayClient;
-use alipay_api::protocol::{AppPrivateKey, CertError, Charset, KeyError, SignType, Signer as _};
+use alipay_api::protocol::notify::{NotifyError, verify_notification};
+use alipay_api::protocol::{
+    AlipayPublicKey, AppPrivateKey, CertError, Charset, KeyError, SignType, Signer as _,
+};
 use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials,
     ZhimaCustomerCertificationMaterialCertifyRequestBuilder as RequestBuilder,
@@ -202,6 +205,8 @@ enum Got {
     BizContent(BizContentError),
     /// A call.
     Call(Error),
+    /// `verify_notification`.
+    Notify(NotifyError),
 }
 
 impl std::fmt::Display for Got {
@@ -211,6 +216,7 @@ impl std::fmt::Display for Got {
             Got::Request(e) => e.fmt(f),
             Got::BizContent(e) => e.fmt(f),
             Got::Call(e) => e.fmt(f),
+            Got::Notify(e) => e.fmt(f),
         }
     }
 }
@@ -223,6 +229,7 @@ impl Got {
             Got::Request(e) => format!("{e:?}"),
             Got::BizContent(e) => format!("{e:?}"),
             Got::Call(e) => format!("{e:?}"),
+            Got::Notify(e) => format!("{e:?}"),
         }
     }
 }
@@ -260,6 +267,7 @@ enum Area {
     Config,
     Request,
     Response,
+    Notification,
 }
 
 enum Expect {
@@ -427,10 +435,15 @@ fn one_line(text: &str) -> String {
 #[test]
 fn bad_input_catalogue() {
     let fx = Fixture::new();
-    let rows: Vec<Row> = [config_rows(), request_rows(), response_rows()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let rows: Vec<Row> = [
+        config_rows(),
+        request_rows(),
+        response_rows(),
+        notification_rows(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
 
     let mut names = HashSet::new();
     for r in &rows {
@@ -2305,6 +2318,138 @@ fn response_rows() -> Vec<Row> {
                 call_with(fx, "slow", reply, |b| b.timeout(Duration::from_millis(300)))
             },
             refused!(Got::Call(Error::Transport(_)), ["timed out"]),
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------------
+// Asynchronous notifications (verified by the app from the raw form body).
+// ---------------------------------------------------------------------------------
+
+/// Verifies a raw notification body for an RSA2 app.
+fn notification(body: &str) -> Attempt {
+    let key = AlipayPublicKey::parse(ALIPAY_PUBLIC).unwrap();
+    Attempt::from(verify_notification(body.as_bytes(), SignType::Rsa2, &key).map_err(Got::Notify))
+}
+
+/// A plausible trade notification (its signature made up), with `extra` prepended.
+fn notification_body(extra: &str) -> String {
+    format!(
+        "{extra}notify_time=2030-01-01+00%3A00%3A00&notify_type=trade_status_sync\
+         &notify_id=ac05099524730693a8b330c5ecf72da9786&app_id={APP_ID}&charset=utf-8\
+         &version=1.0&trade_no=2030010122001400000000000001&out_trade_no=CATALOGUE_0001\
+         &trade_status=TRADE_SUCCESS&total_amount=88.88\
+         &sign=c2lnbmF0dXJlIHRoYXQgZG9lcyBub3QgdmVyaWZ5"
+    )
+}
+
+/// Percent-encodes every byte of `text` (enough for a form value).
+fn percent_encode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+fn notification_rows() -> Vec<Row> {
+    use Area::Notification as N;
+    vec![
+        row(
+            N,
+            "notification: empty body",
+            |_| notification(""),
+            refused!(Got::Notify(NotifyError::MissingSign), ["no `sign`"]),
+        ),
+        row(
+            N,
+            "notification: unsigned empty trade_status prepended",
+            |_| notification(&notification_body("trade_status=&refund_fee=&")),
+            refused!(
+                Got::Notify(NotifyError::Duplicate(_)),
+                ["`trade_status`", "more than once"]
+            ),
+        ),
+        row(
+            N,
+            "notification: duplicate parameter named by an ID number",
+            |_| {
+                notification(&notification_body(&format!(
+                    "{ID_NUMBER_2}=1&{ID_NUMBER_2}=2&"
+                )))
+            },
+            refused!(Got::Notify(NotifyError::Duplicate(_)), ["more than once"]),
+        ),
+        row(
+            N,
+            "notification: duplicate parameter whose name holds a newline and escape",
+            |_| notification(&notification_body("x%0A%1B%5B31m=1&x%0A%1B%5B31m=2&")),
+            refused!(Got::Notify(NotifyError::Duplicate(_)), ["more than once"]),
+        ),
+        row(
+            N,
+            "notification: a value that re-splits into other parameters",
+            |_| {
+                let body = notification_body("")
+                    .replace("&total_amount=88.88", "")
+                    .replace(
+                        "out_trade_no=CATALOGUE_0001",
+                        "out_trade_no=CATALOGUE_0001%26total_amount%3D0.01",
+                    );
+                notification(&body)
+            },
+            refused!(
+                Got::Notify(NotifyError::Ambiguous(_)),
+                ["`out_trade_no`", "ambiguous"]
+            ),
+        ),
+        row(
+            N,
+            "notification: sign_type RSA to an RSA2 app",
+            |_| notification(&notification_body("sign_type=RSA&")),
+            refused!(
+                Got::Notify(NotifyError::SignTypeMismatch { .. }),
+                ["sign_type=RSA"]
+            ),
+        ),
+        row(
+            N,
+            "notification: unknown charset",
+            |_| notification(&notification_body("").replace("charset=utf-8", "charset=big5")),
+            refused!(
+                Got::Notify(NotifyError::Unsupported { param: "charset" }),
+                ["`charset`", "not supported"]
+            ),
+        ),
+        row(
+            N,
+            "notification: bytes invalid in GBK",
+            |_| {
+                let body =
+                    notification_body("subject=%FF%FF%80&").replace("charset=utf-8", "charset=gbk");
+                notification(&body)
+            },
+            refused!(
+                Got::Notify(NotifyError::Undecodable(_)),
+                ["`subject`", "charset"]
+            ),
+        ),
+        row(
+            N,
+            "notification: personal data under a signature that does not verify",
+            |_| {
+                let extra = format!("buyer_name={}&cert_no={ID_NUMBER}&", percent_encode(NAME));
+                notification(&notification_body(&extra))
+            },
+            refused!(
+                Got::Notify(NotifyError::SignatureInvalid),
+                ["does not verify"]
+            ),
+        ),
+        row(
+            N,
+            "notification: sign that is not base64",
+            |_| notification(&notification_body("").replace("sign=c2lnbmF0dXJl", "sign=%25%25%25")),
+            refused!(
+                Got::Notify(NotifyError::SignatureInvalid),
+                ["does not verify"]
+            ),
         ),
     ]
 }
