@@ -64,6 +64,12 @@ pub struct MethodInfo {
     pub replaced_by: &'static [&'static str],
     /// Server call or page redirect.
     pub call_style: CallStyle,
+    /// The request field that is the method's idempotency key
+    /// ([`ApiMethod::IDEMPOTENCY_KEY`]): only methods with one are sent again after the
+    /// request may have reached the gateway. For a raw call of such a method (with the
+    /// biz_content checked by [`check_biz_content`](Self::check_biz_content)), pass
+    /// [`CallOptions::idempotent`] to get the same retries.
+    pub idempotency_key: Option<&'static str>,
     /// Parses `biz_content` JSON into the typed request, validates it against the spec
     /// and returns the `biz_content` the typed request would send.
     pub check_biz_content: fn(&str) -> Result<String, BizContentError>,

@@ -36,6 +36,8 @@ fn method_metadata() {
         "zhima.customer.certification.material.certify"
     );
     assert_eq!(Request::CALL_STYLE, CallStyle::ServerCall);
+    // From the spec's `idempotency_key`: the client retries it after a timeout.
+    assert_eq!(Request::IDEMPOTENCY_KEY, Some("transaction_id"));
     assert_eq!(
         Request::response_key(),
         "zhima_customer_certification_material_certify_response"
@@ -373,6 +375,7 @@ fn a_success_without_a_required_field_names_it() {
 fn registry_checks_biz_content_and_names_unknown_fields() {
     let info = alipay_api::method("zhima.customer.certification.material.certify").unwrap();
     assert!(info.legacy);
+    assert_eq!(info.idempotency_key, Some("transaction_id"));
     assert!(info.replaced_by.contains(&"alipay.user.certify.open.*"));
     let good = serde_json::json!({
         "transaction_id": "T1",
