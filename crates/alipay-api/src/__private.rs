@@ -121,21 +121,10 @@ pub fn to_biz_content<T: serde::Serialize>(value: &T) -> Result<String, Validati
     encode_json("", "biz_content", value)
 }
 
-/// serde_json messages can quote the offending value (personal data); keep only the
-/// category and position.
+/// serde_json messages can quote the offending value (personal data); keep only what
+/// describes the problem and its position.
 fn serde_error_reason(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let category = match e.classify() {
-        Category::Io => "I/O error",
-        Category::Syntax => "syntax error",
-        Category::Data => "unexpected data",
-        Category::Eof => "unexpected end of input",
-    };
-    if e.line() == 0 {
-        category.to_owned()
-    } else {
-        format!("{category} at line {} column {}", e.line(), e.column())
-    }
+    alipay_protocol::redact::describe_json_error(e)
 }
 
 fn json_kind(v: &Value) -> &'static str {

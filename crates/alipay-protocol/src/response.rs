@@ -18,6 +18,7 @@ use crate::charset::Charset;
 use crate::crypto::{SignType, Verifier};
 use crate::gateway::GatewayStatus;
 use crate::model::response_key;
+use crate::redact::describe_json_error as json_problem;
 
 /// The outcome vocabulary of the test vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +161,7 @@ impl VerifiedResponse {
             .decrypt(&ciphertext, charset)
             .map_err(|e| malformed(e.to_string()))?;
         let status = serde_json::from_str::<GatewayStatus>(&plain)
+            .map_err(|e| json_problem(&e))
             .map_err(|e| malformed(format!("the decrypted node is not a JSON object ({e})")))?;
         Ok(VerifiedResponse {
             raw: plain,
@@ -368,9 +370,9 @@ where
     }
     let members: Members<'_> = serde_json::from_str(&text).map_err(|e| {
         malformed(if e.is_eof() {
-            format!("the body is truncated ({e})")
+            format!("the body is truncated ({})", json_problem(&e))
         } else {
-            format!("the body is not a JSON object ({e})")
+            format!("the body is not a JSON object ({})", json_problem(&e))
         })
     })?;
     let members = members.0;
@@ -399,20 +401,23 @@ where
     let sign = string_member(get("sign"), "sign")?;
     let alipay_cert_sn = string_member(get("alipay_cert_sn"), "alipay_cert_sn")?;
     let span = raw.get();
-    let status =
-        match span.as_bytes().first() {
-            Some(b'{') => Some(serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
-                malformed(format!("`{}` has invalid result fields ({e})", node.key()))
-            })?),
-            Some(b'"') => None,
-            _ => {
-                return Err(malformed(format!(
-                    "`{}` is neither an object nor an encrypted string",
-                    node.key()
-                ))
-                .into());
-            }
-        };
+    let status = match span.as_bytes().first() {
+        Some(b'{') => Some(serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
+            malformed(format!(
+                "`{}` has invalid result fields ({})",
+                node.key(),
+                json_problem(&e)
+            ))
+        })?),
+        Some(b'"') => None,
+        _ => {
+            return Err(malformed(format!(
+                "`{}` is neither an object nor an encrypted string",
+                node.key()
+            ))
+            .into());
+        }
+    };
     let Some(sign) = sign.filter(|s| !s.is_empty()) else {
         let is_error = node == Node::Error
             || status
