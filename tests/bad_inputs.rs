@@ -355,7 +355,7 @@ impl Row {
                 ));
             }
             (Expect::Refused { variant, .. }, Ok(())) => {
-                problems.push(format!("accepted, expected {variant}"));
+                problems.push(format!("accepted, expected {}", squash(variant)));
             }
             (
                 Expect::Refused {
@@ -369,7 +369,11 @@ impl Row {
                 let debug = e.debug();
                 message = one_line(&display);
                 if !is(e) {
-                    problems.push(format!("expected {variant}, got {}", one_line(&debug)));
+                    problems.push(format!(
+                        "expected {}, got {}",
+                        squash(variant),
+                        one_line(&debug)
+                    ));
                 }
                 if !names_problem(&display, keywords) {
                     problems.push(format!("Display names none of {keywords:?}"));
@@ -420,6 +424,11 @@ fn variant_names(pattern: &str) -> Vec<String> {
             (!name.is_empty()).then_some(name)
         })
         .collect()
+}
+
+/// `text` with every run of whitespace turned into one space.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A message on one line, control characters escaped and length bounded, for the
