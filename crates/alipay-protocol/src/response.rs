@@ -190,12 +190,25 @@ pub struct UnsignedError {
 
 impl fmt::Debug for UnsignedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The raw node may echo request data; its result fields say what happened.
+        // Unverified: the raw node may echo request data or carry forged text, so only
+        // the sanitised codes are shown (Display of the status sanitises its messages).
+        use crate::redact::{UNVERIFIED_CODE_CAP, sanitize_unverified};
         f.debug_struct("UnsignedError")
             .field("node", &self.node)
-            .field("status", &self.status)
+            .field(
+                "code",
+                &sanitize_unverified(&self.status.code, UNVERIFIED_CODE_CAP),
+            )
+            .field(
+                "sub_code",
+                &self
+                    .status
+                    .sub_code
+                    .as_deref()
+                    .map(|s| sanitize_unverified(s, UNVERIFIED_CODE_CAP)),
+            )
             .field("raw_bytes", &self.raw.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -381,7 +394,8 @@ where
     for (key, _) in &members {
         if !seen.insert(key.as_str()) {
             return Err(malformed(format!(
-                "top-level key `{key}` appears more than once; refusing an ambiguous body"
+                "top-level key `{}` appears more than once; refusing an ambiguous body",
+                crate::redact::sanitize_unverified(key, crate::redact::UNVERIFIED_CODE_CAP)
             ))
             .into());
         }
