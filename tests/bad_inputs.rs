@@ -1140,7 +1140,7 @@ fn config_rows() -> Vec<Row> {
                     field: "gateway",
                     ..
                 }),
-                ["not a URL"]
+                ["whitespace"]
             ),
         ),
         row(

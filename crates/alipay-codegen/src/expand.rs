@@ -676,6 +676,9 @@ impl Ctx<'_> {
                 if f.required {
                     body.extend(quote!(#p::check_not_empty(prefix, #wire, v.as_str())?;));
                 }
+                if f.base64 {
+                    body.extend(quote!(#p::check_base64(prefix, #wire, v.as_str())?;));
+                }
                 if let Some((_, items)) = &f.charset {
                     let arms = items.iter().map(|i| match i {
                         CharItem::Single(c) => quote!(#c),

@@ -381,6 +381,12 @@ where
             return Err(malformed("the body does not round-trip through its charset").into());
         }
     }
+    if text.starts_with('\u{feff}') {
+        return Err(malformed(
+            "the body starts with a byte order mark (U+FEFF); a gateway answer is bare JSON",
+        )
+        .into());
+    }
     let members: Members<'_> = serde_json::from_str(&text).map_err(|e| {
         malformed(if e.is_eof() {
             format!("the body is truncated ({})", json_problem(&e))

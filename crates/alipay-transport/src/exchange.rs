@@ -289,6 +289,14 @@ pub(crate) fn parse_node<T: DeserializeOwned>(raw: &str) -> Result<T, Error> {
 /// Checks that raw `biz_content` is JSON before anything is signed; reports only the
 /// position of a syntax error, never the text.
 pub(crate) fn check_biz_content_json(biz_content: &str) -> Result<(), Error> {
+    // The gateway reads biz_content as a JSON object; a string, array or number would
+    // be sent, signed, and refused by the gateway with a less helpful error.
+    if !biz_content.trim_start().starts_with('{') {
+        return Err(Error::InvalidRequest(ValidationError::Invalid {
+            field: "biz_content".into(),
+            reason: "must be a JSON object (`{...}`)".into(),
+        }));
+    }
     serde_json::from_str::<serde::de::IgnoredAny>(biz_content)
         .map(|_| ())
         .map_err(|e| {
