@@ -108,14 +108,5 @@ fn read_key_file(path: &PathBuf, flag: &str) -> Result<Vec<u8>, CliError> {
 /// characters (ANSI escapes, carriage returns, bidi overrides) are shown escaped, so a
 /// hostile value cannot rewrite what the user sees.
 fn terminal_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    alipay_protocol::redact::escape_controls(text)
 }

@@ -1066,20 +1066,14 @@ const MAX_SHOWN_DN_CHARS: usize = 200;
 /// rotation certificate may be anyone's), so control and bidi characters are shown
 /// escaped and a long name is cut, marked with `…` and its full length.
 pub(crate) fn shown_dn(dn: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in dn.chars().enumerate() {
-        if i == MAX_SHOWN_DN_CHARS {
-            out.push_str(&format!("… ({} characters)", dn.chars().count()));
-            break;
-        }
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
+    match dn.char_indices().nth(MAX_SHOWN_DN_CHARS) {
+        None => crate::redact::escape_controls(dn),
+        Some((cut, _)) => format!(
+            "{}… ({} characters)",
+            crate::redact::escape_controls(&dn[..cut]),
+            dn.chars().count()
+        ),
     }
-    out
 }
 
 fn java_rfc2253(name_der: &[u8]) -> Option<String> {

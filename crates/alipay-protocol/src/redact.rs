@@ -86,6 +86,22 @@ pub fn sanitize_unverified(text: &str, cap: usize) -> String {
 }
 
 /// Characters that are invisible or change how the text around them is displayed.
+/// Text shown whole but made inert: every control or invisible format character (the
+/// set [`sanitize_unverified`] removes) is written as its `\u{…}` escape, so the text
+/// cannot drive a terminal, start a new line or reorder what is shown, while a reader
+/// still sees that the character was there. For verified or the user's own text.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(
