@@ -13,6 +13,7 @@ mod call;
 mod cert_sn;
 mod sandbox;
 mod sign_verify;
+mod verify_notify;
 
 /// Alipay OpenAPI command-line tools.
 #[derive(Debug, Parser)]
@@ -28,6 +29,8 @@ enum Command {
     Sign(sign_verify::SignArgs),
     /// Verify a raw gateway response body and show what the signature covers.
     Verify(sign_verify::VerifyArgs),
+    /// Verify an asynchronous notification (异步通知) body exactly as received.
+    VerifyNotify(verify_notify::VerifyNotifyArgs),
     /// Call a method and print the verified response (keys from flags or ALIPAY_* env).
     Call(Box<call::CallArgs>),
     /// Print the certificate-mode SN of a certificate, or alipay_root_cert_sn of a bundle.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign_verify::sign(args),
         Command::Verify(args) => sign_verify::verify(args),
+        Command::VerifyNotify(args) => verify_notify::run(args),
         Command::Call(args) => call::run(*args),
         Command::CertSn(args) => cert_sn::run(args),
         Command::Sandbox(command) => sandbox::run(command),
@@ -98,4 +102,20 @@ fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
 fn read_key_file(path: &PathBuf, flag: &str) -> Result<Vec<u8>, CliError> {
     std::fs::read(path)
         .map_err(|e| CliError(format!("cannot read {flag} file `{}`: {e}", path.display())))
+}
+
+/// Text from an input we have not verified, made safe to print on a terminal: control
+/// characters (ANSI escapes, carriage returns, bidi overrides) are shown escaped, so a
+/// hostile value cannot rewrite what the user sees.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

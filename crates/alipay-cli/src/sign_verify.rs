@@ -11,7 +11,7 @@ use alipay_protocol::{
 use clap::Args;
 use serde_json::{Map, Value, json};
 
-use crate::{AlgorithmArgs, CliError, read_input, read_key_file};
+use crate::{AlgorithmArgs, CliError, read_input, read_key_file, terminal_safe};
 
 /// `alipay sign`.
 #[derive(Debug, Args)]
@@ -328,7 +328,7 @@ impl Report {
         }
         if let Some(span) = &self.checked_span {
             eprintln!("checked span ({} bytes, exactly as received):", span.len());
-            eprintln!("{span}");
+            eprintln!("{}", terminal_safe(span));
         }
     }
 
@@ -341,8 +341,14 @@ impl Report {
     ) {
         println!("outcome:  {}", self.outcome);
         println!("node:     {}", self.node.as_deref().unwrap_or("-"));
-        println!("code:     {}", self.code.as_deref().unwrap_or("-"));
-        println!("sub_code: {}", self.sub_code.as_deref().unwrap_or("-"));
+        println!(
+            "code:     {}",
+            terminal_safe(self.code.as_deref().unwrap_or("-"))
+        );
+        println!(
+            "sub_code: {}",
+            terminal_safe(self.sub_code.as_deref().unwrap_or("-"))
+        );
         if let Some(m) = &self.message {
             println!("note:     {m}");
         }
@@ -357,9 +363,12 @@ impl Report {
             };
             println!("{label}");
             for (k, v) in &self.fields {
+                // Unverified fields are hostile text; even verified ones are printed so
+                // that no control character reaches the terminal as is.
+                let k = terminal_safe(k);
                 match v {
-                    Value::String(s) => println!("  {k} = {s}"),
-                    other => println!("  {k} = {other}"),
+                    Value::String(s) => println!("  {k} = {}", terminal_safe(s)),
+                    other => println!("  {k} = {}", terminal_safe(&other.to_string())),
                 }
             }
         }
@@ -367,7 +376,7 @@ impl Report {
             Outcome::SignatureInvalid => {
                 if let Some(span) = &self.checked_span {
                     println!("checked span ({} bytes, exactly as received):", span.len());
-                    println!("{span}");
+                    println!("{}", terminal_safe(span));
                 }
                 if let Some(h) = &self.hint {
                     println!("hint: {h}");

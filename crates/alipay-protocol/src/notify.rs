@@ -4,6 +4,18 @@
 //! empty values dropped, sorted by key, `k=v` joined with `&` (Java's `rsaCheckV1`).
 //! The API takes the raw form body so percent-escapes and `+` are decoded exactly once
 //! here; a web framework's already-decoded map would invite decoding twice.
+//!
+//! That sign content is not an unambiguous encoding of the parameters: empty values
+//! are left out, and decoded values are joined with `&` and `=` unescaped. A verified
+//! signature therefore proves less than "these parameters were sent", and the verifier
+//! closes each gap instead of trusting it:
+//! - a name that appears twice is refused (which one would be the signed one?);
+//! - empty parameters (unsigned by construction) and `sign_type` (unsigned, checked
+//!   against the app's algorithm) are not presented among the verified parameters;
+//! - a body whose sign content would split back into other parameters than the ones
+//!   sent (a name holding `=` or `&`, or a value holding `&…=`, as in
+//!   `out_trade_no=1%26total_amount%3D88.88`) is refused, even though its signature
+//!   may verify. A genuine value of that shape is refused too: fail closed.
 
 use std::fmt;
 
@@ -45,6 +57,16 @@ pub enum NotifyError {
     /// A value is not valid in the notification's charset.
     #[error("parameter `{0}` is not valid text in the notification's charset")]
     Undecodable(String),
+    /// A parameter name appears more than once.
+    #[error("parameter `{0}` appears more than once; refusing an ambiguous notification")]
+    Duplicate(String),
+    /// The signed text would split back into other parameters than those sent, so the
+    /// signature cannot tell which were signed.
+    #[error(
+        "parameter `{0}` holds `&`/`=` so that the signed text splits into other parameters; \
+         refusing an ambiguous notification"
+    )]
+    Ambiguous(String),
     /// The signature does not verify: do not act on the notification.
     #[error(
         "the notification's signature does not verify; check the Alipay public key, and that the \
@@ -70,7 +92,8 @@ impl fmt::Debug for VerifiedNotification {
 }
 
 impl VerifiedNotification {
-    /// A parameter's decoded value.
+    /// A signed parameter's decoded value; `None` for a parameter that was absent or
+    /// empty (an empty value is not signed, so it is never presented as one).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -78,7 +101,8 @@ impl VerifiedNotification {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every parameter (including empty ones and `sign_type`; not `sign`), in body order.
+    /// Every signed parameter, in body order: not `sign`, not `sign_type` and no empty
+    /// parameter, since none of those is covered by the signature.
     pub fn params(&self) -> &[(String, String)] {
         &self.params
     }
@@ -101,6 +125,12 @@ pub fn verify_notification(
     verifier: &dyn Verifier,
 ) -> Result<VerifiedNotification, NotifyError> {
     let raw = form::parse_bytes(body);
+    let mut seen = std::collections::HashSet::with_capacity(raw.len());
+    for (name, _) in &raw {
+        if !seen.insert(name.as_slice()) {
+            return Err(NotifyError::Duplicate(display_name(name)));
+        }
+    }
     let ascii = |name: &str| {
         raw.iter()
             .find(|(k, _)| k == name.as_bytes())
@@ -124,7 +154,16 @@ pub fn verify_notification(
             });
         }
     }
-    let params = form::decode_pairs(&raw, charset).map_err(NotifyError::Undecodable)?;
+    let params = form::decode_pairs(&raw, charset)
+        .map_err(|name| NotifyError::Undecodable(display_name(name.as_bytes())))?;
+    for (name, value) in &params {
+        if value.is_empty() || name == "sign" {
+            continue;
+        }
+        if resplits(name, value) {
+            return Err(NotifyError::Ambiguous(display_name(name.as_bytes())));
+        }
+    }
     let sign = params
         .iter()
         .find(|(k, _)| k == "sign")
@@ -147,7 +186,39 @@ pub fn verify_notification(
         return Err(NotifyError::SignatureInvalid);
     }
     Ok(VerifiedNotification {
-        params: params.into_iter().filter(|(k, _)| k != "sign").collect(),
+        params: params
+            .into_iter()
+            .filter(|(k, v)| !v.is_empty() && k != "sign" && k != "sign_type")
+            .collect(),
         sign_content: content,
     })
+}
+
+/// Whether `name=value`, joined into the sign content, would be read back as other
+/// parameters: a name holding `=` or `&` (or empty), or a value in which an `&` is
+/// followed by a segment holding `=` (`1&total_amount=88.88`). A value's lone `&`, as in
+/// `测试商品 & more`, cannot start another parameter and is fine.
+fn resplits(name: &str, value: &str) -> bool {
+    name.is_empty()
+        || name.contains(['=', '&'])
+        || value
+            .split('&')
+            .skip(1)
+            .any(|segment| segment.contains('='))
+}
+
+/// A parameter name as it may appear in error text: it comes from an unverified body,
+/// so only a short run of name characters is shown.
+fn display_name(name: &[u8]) -> String {
+    const MAX: usize = 40;
+    let ok = !name.is_empty()
+        && name.len() <= MAX
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        String::from_utf8_lossy(name).into_owned()
+    } else {
+        format!("<{} bytes, not shown>", name.len())
+    }
 }

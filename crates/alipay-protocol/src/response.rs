@@ -442,28 +442,67 @@ where
             .map_err(|_| malformed("the response node cannot be encoded in its charset"))?;
         Ok(verifier.verify(sign_type, &bytes, &signature))
     };
-    let outcome = if verify(span)? {
-        Outcome::Verified
-    } else if span.contains("\\/") && verify(&span.replace("\\/", "/"))? {
-        Outcome::VerifiedWithSlashFallback
+    // What is handed out as verified is exactly the text the signature covered: with the
+    // Java `\/` fallback that is the replaced text, never the span as received (a span
+    // with `\\/` would otherwise verify and come back holding backslashes nobody signed).
+    let (outcome, verified_text) = if verify(span)? {
+        (Outcome::Verified, span.to_owned())
     } else {
-        return Err(ResponseError::SignatureInvalid {
-            node,
-            signed_span: span.to_owned(),
-            sign_type,
-            key_hint: verifier
-                .key_fingerprint()
-                .unwrap_or_else(|| "of a custom verifier".into()),
+        match span.contains("\\/").then(|| span.replace("\\/", "/")) {
+            Some(unescaped) if verify(&unescaped)? => {
+                (Outcome::VerifiedWithSlashFallback, unescaped)
+            }
+            _ => {
+                return Err(ResponseError::SignatureInvalid {
+                    node,
+                    signed_span: span.to_owned(),
+                    sign_type,
+                    key_hint: verifier
+                        .key_fingerprint()
+                        .unwrap_or_else(|| "of a custom verifier".into()),
+                }
+                .into());
+            }
         }
-        .into());
+    };
+    let status = if outcome == Outcome::VerifiedWithSlashFallback {
+        // The replaced text is what verified; its result fields are read from it alone,
+        // and it must still be the same kind of node.
+        reparse_fallback_status(&node, &verified_text, status.is_some())?
+    } else {
+        status
     };
     Ok(Checked::Verified(VerifiedResponse {
         node,
-        raw: span.to_owned(),
+        raw: verified_text,
         outcome,
         status,
         alipay_cert_sn,
     }))
+}
+
+/// Re-reads the result fields of a node that verified only after `\/` → `/`.
+fn reparse_fallback_status(
+    node: &Node,
+    text: &str,
+    is_object: bool,
+) -> Result<Option<GatewayStatus>, ResponseError> {
+    let value: &RawValue = serde_json::from_str(text).map_err(|_| {
+        malformed(format!(
+            "`{}` is not valid JSON once `\\/` is replaced by `/`",
+            node.key()
+        ))
+    })?;
+    match (is_object, value.get().as_bytes().first()) {
+        (true, Some(b'{')) => serde_json::from_str::<GatewayStatus>(text)
+            .map(Some)
+            .map_err(|_| malformed(format!("`{}` has invalid result fields", node.key()))),
+        (false, Some(b'"')) => Ok(None),
+        _ => Err(malformed(format!(
+            "`{}` changed its kind once `\\/` is replaced by `/`",
+            node.key()
+        ))),
+    }
 }
 
 fn string_member(raw: Option<&RawValue>, name: &str) -> Result<Option<String>, ResponseError> {
