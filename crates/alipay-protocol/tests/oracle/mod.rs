@@ -1189,13 +1189,29 @@ pub fn quoted_input(message: &str, input: &[u8]) -> Option<String> {
         .replace("\\n", "")
         .replace("\\r", "")
         .into_bytes();
+    // Every (MAX_QUOTED + 1)-byte window of the input, hashed once. Only hashes are
+    // compared: a `memcmp` of message text against input text would be intercepted by
+    // libFuzzer, which then splices the message text into new inputs (and would be
+    // slow: millions of calls).
+    let hash = |w: &[u8]| {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(w)
+    };
     let haystacks = [input, &squeezed[..], &unescaped[..]];
+    let windows: std::collections::HashSet<u64> = haystacks
+        .iter()
+        .flat_map(|h| h.windows(n))
+        .map(hash)
+        .collect();
     for start in 0..=chars.len() - n {
         let window: String = chars[start..start + n].iter().collect();
-        let needle = window.as_bytes();
-        if haystacks
-            .iter()
-            .any(|h| h.windows(needle.len()).any(|w| w == needle))
+        // A window with multi-byte characters is longer than `n` bytes: its first `n`
+        // bytes are looked up, the rest confirmed byte by byte.
+        let bytes = window.as_bytes();
+        if windows.contains(&hash(&bytes[..n]))
+            && haystacks
+                .iter()
+                .any(|h| h.windows(bytes.len()).any(|w| w.iter().eq(bytes.iter())))
         {
             return Some(window);
         }
