@@ -72,7 +72,7 @@ pub(crate) fn run(root: &Path, mode: Mode) -> Result<(), String> {
     let mut stale = Vec::new();
     ensure_file_contents(
         &root.join("crates/alipay-api/src/generated_methods.rs"),
-        &methods_file(&specs),
+        &methods_file(&specs)?,
         mode,
         &mut stale,
     )?;
@@ -116,7 +116,7 @@ pub(crate) fn ensure_file_contents(
     Ok(())
 }
 
-pub(crate) fn methods_file(specs: &[(String, Method)]) -> String {
+pub(crate) fn methods_file(specs: &[(String, Method)]) -> Result<String, String> {
     let items = specs.iter().map(|(file, m)| {
         let module = format_ident!("{}", m.module);
         let path = format!("../../api-specs/{file}");
@@ -156,12 +156,12 @@ pub(crate) fn methods_file(specs: &[(String, Method)]) -> String {
         /// (see [`method`]).
         pub const METHODS: &[crate::MethodInfo] = &[#(#infos),*];
     };
-    let file: syn::File = syn::parse2(quote!(#(#items)* #registry)).unwrap_or_else(|_| syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items: Vec::new(),
-    });
-    format!("{PREAMBLE}{}", prettyplease::unparse(&file))
+    // Output that does not parse is a generator defect: fail loudly rather than write a
+    // file that silently drops every method.
+    let file: syn::File = syn::parse2(quote!(#(#items)* #registry)).map_err(|e| {
+        format!("the generated methods file does not parse ({e}); nothing was written")
+    })?;
+    Ok(format!("{PREAMBLE}{}", prettyplease::unparse(&file)))
 }
 
 fn readme_with_table(readme: &str, specs: &[(String, Method)]) -> Result<String, String> {
@@ -232,6 +232,16 @@ mod tests {
         assert!(stale.is_empty());
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unparsable_output_is_an_error_not_an_empty_file() {
+        let mut specs = load_specs(&workspace_root()).unwrap();
+        assert!(methods_file(&specs).unwrap().contains("pub mod "));
+        // A module named by a keyword makes the output unparsable.
+        specs[0].1.module = "match".into();
+        let err = methods_file(&specs).unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
     }
 
     #[test]

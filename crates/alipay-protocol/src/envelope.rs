@@ -203,16 +203,6 @@ impl fmt::Debug for SignedRequest {
     }
 }
 
-/// A parameter that cannot be encoded in the request charset.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("parameter `{param}` contains a character that {charset} cannot encode; use utf-8")]
-pub struct EncodeError {
-    /// The parameter name.
-    pub param: String,
-    /// The charset.
-    pub charset: &'static str,
-}
-
 impl SignedRequest {
     /// Builds and signs the parameters of one call.
     pub fn new(

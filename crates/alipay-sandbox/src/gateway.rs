@@ -2,7 +2,7 @@
 //! dispatch to a method, and signed responses — the server side of `alipay-protocol`.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use alipay_protocol::envelope::{sign_base64, sign_content};
@@ -151,6 +151,22 @@ pub(crate) struct Gateway {
 const GATEWAY_METHODS: &[&str] = &["zhima.customer.certification.material.certify"];
 
 impl Gateway {
+    /// The state of a sandbox serving `config`.
+    pub(crate) fn new(config: crate::SandboxConfig) -> Gateway {
+        Gateway {
+            apps: config.apps,
+            alipay_key: config.alipay_private_key,
+            product_code: config.product_code,
+            timestamp_window: config.timestamp_window,
+            clock: config.clock,
+            faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(VecDeque::new()),
+            record_limit: config.record_limit,
+            certify: Default::default(),
+            cert: config.cert.map(Mutex::new),
+        }
+    }
+
     /// Handles one HTTP request given its raw query and body.
     pub(crate) fn handle(&self, query: &[u8], body: &[u8], form_body: bool) -> Reply {
         let fault = self
@@ -489,8 +505,11 @@ impl Gateway {
         {
             text = Value::from(cipher).to_string();
         }
+        // A poisoned lock still holds a whole key and SN (they are replaced together);
+        // dropping to the public-key signer would answer a certificate-mode app without
+        // `alipay_cert_sn`, which reads to the client as a gateway defect.
         let cert_state = match (&app.cert, &self.cert) {
-            (Some(_), Some(state)) => state.lock().ok(),
+            (Some(_), Some(state)) => Some(state.lock().unwrap_or_else(PoisonError::into_inner)),
             _ => None,
         };
         let (signing_key, cert_sn) = match &cert_state {
@@ -534,5 +553,40 @@ fn corrupt_signature(body: &mut [u8]) {
         if let Some(b) = body.get_mut(i) {
             *b = if *b == b'A' { b'B' } else { b'A' };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_certificate_lock_still_answers_with_the_certificate_sn() {
+        let certs = crate::CertSet::generate("2021000000000001").unwrap();
+        let gateway = Gateway::new(crate::SandboxConfig::from_cert_set(&certs).unwrap());
+        let state = gateway.cert.as_ref().unwrap();
+        let sn = state.lock().unwrap().sn.clone();
+        std::thread::scope(|s| {
+            let poisoner = s.spawn(|| {
+                let _held = state.lock().unwrap();
+                panic!("poison the certificate lock");
+            });
+            assert!(poisoner.join().is_err());
+        });
+        assert!(state.is_poisoned());
+        let app = &gateway.apps["2021000000000001"];
+        let reply = gateway.signed(
+            app,
+            "x_response",
+            SignType::Rsa2,
+            Charset::Utf8,
+            NodeBody::success(vec![]),
+            false,
+        );
+        let body = String::from_utf8(reply.body).unwrap();
+        assert!(
+            body.contains(&format!("\"alipay_cert_sn\":\"{sn}\"")),
+            "{body}"
+        );
     }
 }

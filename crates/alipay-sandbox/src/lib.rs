@@ -307,18 +307,7 @@ impl Sandbox {
         let addr = listener
             .local_addr()
             .map_err(|source| SandboxError::Bind { addr, source })?;
-        let gateway = Arc::new(Gateway {
-            apps: config.apps,
-            alipay_key: config.alipay_private_key,
-            product_code: config.product_code,
-            timestamp_window: config.timestamp_window,
-            clock: config.clock,
-            faults: Mutex::new(VecDeque::new()),
-            log: Mutex::new(VecDeque::new()),
-            record_limit: config.record_limit,
-            certify: Default::default(),
-            cert: config.cert.map(Mutex::new),
-        });
+        let gateway = Arc::new(Gateway::new(config));
         let app = axum::Router::new()
             .route("/gateway.do", axum::routing::get(serve).post(serve))
             // Two 200 KB JSON strings, percent-encoded, fit well within 4 MiB.
