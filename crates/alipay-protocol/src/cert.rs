@@ -33,16 +33,20 @@
 use std::fmt;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use md5::Digest as _;
 use rsa::pkcs8::DecodePublicKey as _;
 use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::{Decode as _, Encode as _};
 use x509_cert::ext::pkix::BasicConstraints;
 
+use crate::armor;
 use crate::keys::{AlipayPublicKey, AppPrivateKey};
 use crate::time::Timestamp;
+
+mod chain;
+
+use chain::names_match;
+pub use chain::{MAX_CHAIN_SIGNATURE_CHECKS, MAX_INTERMEDIATES, verify_chain_parsed};
 
 /// Signature-algorithm OIDs under this arc are the RSA PKCS#1 family; Java and Node keep
 /// exactly those roots when computing `alipay_root_cert_sn` (Go keeps only SHA-1/SHA-256
@@ -51,10 +55,6 @@ pub const RSA_SIGNATURE_OID_PREFIX: &str = "1.2.840.113549.1.1.";
 
 /// `rsaEncryption`, the SubjectPublicKeyInfo algorithm of an RSA key.
 const RSA_ENCRYPTION_OID: &str = "1.2.840.113549.1.1.1";
-
-/// How many CA certificates may sit between a leaf and a root. Alipay uses one; the limit
-/// only stops a hostile input from making path building expensive.
-const MAX_INTERMEDIATES: usize = 8;
 
 /// Which certificate input an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +233,23 @@ pub enum CertError {
         /// The certificate's SN.
         sn: String,
     },
+    /// The chain check was stopped because the input needs too much work: more than
+    /// [`MAX_CHAIN_SIGNATURE_CHECKS`] signature checks (many look-alike CA certificates).
+    #[error(
+        "checking that the certificate `{subject}` (SN {sn}) chains to the Alipay root \
+         certificate bundle was stopped after {limit} signature checks, the most one check \
+         may make: the certificates given with it offer too many candidate issuers (e.g. many \
+         CA certificates sharing one name). Give only the Alipay certificate and its \
+         intermediate CA certificate from the Alipay open platform"
+    )]
+    ChainSearchTooExpensive {
+        /// The subject of the certificate being checked (RFC 2253).
+        subject: String,
+        /// Its SN.
+        sn: String,
+        /// The cap, [`MAX_CHAIN_SIGNATURE_CHECKS`].
+        limit: usize,
+    },
     /// The Alipay certificate holds the same key as the app certificate.
     #[error(
         "the Alipay public-key certificate holds the same key as the app certificate (SN {sn}): \
@@ -279,7 +296,8 @@ pub enum CertError {
          it is a signing certificate with the Alipay subject chaining to alipayRootCert.crt"
     )]
     UnknownAlipayCertSn {
-        /// The SN that arrived in `alipay_cert_sn`.
+        /// The SN that arrived in `alipay_cert_sn`, trimmed; a value that is not hex of
+        /// at most 64 characters is replaced by its length (it arrived unverified).
         sn: String,
     },
 }
@@ -603,141 +621,6 @@ pub fn verify_chain_with_intermediates(
     verify_chain_parsed(&leaf, &pool, &roots, now)
 }
 
-/// The chain check over parsed certificates: `leaf` must be valid at `now` and reach one
-/// of `roots` through zero or more of `intermediates`.
-///
-/// Each link checks issuer/subject name equality and the RSA PKCS#1 v1.5 signature
-/// (SHA-1/256/384/512) with the issuer's key; each intermediate must be valid at `now`
-/// and be a CA. Roots are trust anchors: their own validity is not checked (as in RFC
-/// 5280 path validation), and roots without an RSA key (ECDSA, SM2) are skipped because
-/// their signatures cannot be checked here.
-///
-/// This proves the certificate was issued under the configured roots; it does not
-/// prove that it is an *Alipay* certificate rather than another certificate issued under
-/// the same roots.
-pub fn verify_chain_parsed(
-    leaf: &Certificate,
-    intermediates: &[Certificate],
-    roots: &[Certificate],
-    now: Timestamp,
-) -> Result<(), CertError> {
-    leaf.check_validity(now)?;
-    let mut path = Vec::new();
-    find_path(leaf, intermediates, roots, now, &mut path)
-}
-
-/// Depth-first search for an issuer path; returns the most specific failure when none
-/// exists (a bad signature or an expired intermediate says more than "no issuer").
-fn find_path(
-    current: &Certificate,
-    intermediates: &[Certificate],
-    roots: &[Certificate],
-    now: Timestamp,
-    path: &mut Vec<usize>,
-) -> Result<(), CertError> {
-    let mut failure: Option<CertError> = None;
-    for root in roots
-        .iter()
-        .filter(|r| names_match(&current.issuer_der, &current.issuer_dn, r))
-    {
-        // Non-RSA roots (ECDSA, SM2) cannot be checked with aws-lc's RSA verifier: skip.
-        let Ok(key) = root.rsa_public_key() else {
-            continue;
-        };
-        match check_signature(current, root, &key) {
-            Ok(()) => return Ok(()),
-            Err(e) => {
-                failure.get_or_insert(e);
-            }
-        }
-    }
-    if path.len() < MAX_INTERMEDIATES {
-        for (i, ca) in intermediates.iter().enumerate() {
-            if path.contains(&i)
-                || ca == current
-                || !names_match(&current.issuer_der, &current.issuer_dn, ca)
-            {
-                continue;
-            }
-            let step = ca
-                .rsa_public_key()
-                .and_then(|key| check_signature(current, ca, &key))
-                .and_then(|()| ca.check_validity(now))
-                .and_then(|()| {
-                    if ca.is_ca() {
-                        Ok(())
-                    } else {
-                        Err(CertError::IssuerNotCa {
-                            subject: ca.subject_dn.clone(),
-                            sn: ca.sn(),
-                        })
-                    }
-                });
-            let step = step.and_then(|()| {
-                path.push(i);
-                let up = find_path(ca, intermediates, roots, now, path);
-                path.pop();
-                up
-            });
-            match step {
-                Ok(()) => return Ok(()),
-                Err(e) => {
-                    failure.get_or_insert(e);
-                }
-            }
-        }
-    }
-    Err(failure.unwrap_or_else(|| CertError::UntrustedChain {
-        subject: current.subject_dn.clone(),
-        sn: current.sn(),
-        issuer: current.issuer_dn.clone(),
-    }))
-}
-
-/// Names are compared by their DER bytes; equal RFC 2253 renderings also match, so a CA
-/// that re-encoded its name as UTF8String instead of PrintableString is still found.
-fn names_match(issuer_der: &[u8], issuer_dn: &str, candidate: &Certificate) -> bool {
-    candidate.subject_der == issuer_der || candidate.subject_dn == issuer_dn
-}
-
-fn check_signature(
-    cert: &Certificate,
-    issuer: &Certificate,
-    issuer_key: &AlipayPublicKey,
-) -> Result<(), CertError> {
-    use aws_lc_rs::signature::{
-        RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
-        RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512, RsaParameters, UnparsedPublicKey,
-    };
-    let oid = cert.signature_algorithm_oid();
-    let unsupported = || CertError::UnsupportedSignature {
-        subject: cert.subject_dn.clone(),
-        sn: cert.sn(),
-        algorithm: cert.signature_algorithm_name(),
-    };
-    let alg: &RsaParameters = match oid.as_str() {
-        "1.2.840.113549.1.1.5" => &RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        "1.2.840.113549.1.1.11" => &RSA_PKCS1_2048_8192_SHA256,
-        "1.2.840.113549.1.1.12" => &RSA_PKCS1_2048_8192_SHA384,
-        "1.2.840.113549.1.1.13" => &RSA_PKCS1_2048_8192_SHA512,
-        _ => return Err(unsupported()),
-    };
-    let bad = || CertError::BadSignature {
-        subject: cert.subject_dn.clone(),
-        sn: cert.sn(),
-        issuer: issuer.subject_dn.clone(),
-    };
-    // RFC 5280 §4.1.1.2: the signed TBS must name the same algorithm as the outer
-    // field, otherwise an attacker could swap the algorithm outside the signature.
-    if cert.x509.tbs_certificate().signature() != cert.x509.signature_algorithm() {
-        return Err(bad());
-    }
-    let signature = cert.x509.signature().as_bytes().ok_or_else(bad)?;
-    UnparsedPublicKey::new(alg, &issuer_key.pkcs1_der)
-        .verify(&cert.tbs_der, signature)
-        .map_err(|_| bad())
-}
-
 /// The leaf of a certificate file (the certificate that issues none of the others),
 /// the rest of the file, and the leaf's RSA key.
 fn parse_leaf(
@@ -1052,7 +935,9 @@ impl CertMaterial {
         std::iter::once(&self.current)
             .chain(self.previous.iter().rev())
             .find(|c| c.sn.eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| CertError::UnknownAlipayCertSn { sn: sn.to_owned() })
+            .ok_or_else(|| CertError::UnknownAlipayCertSn {
+                sn: shown_sn(wanted),
+            })
     }
 
     fn remember_intermediates(&mut self, certs: Vec<Certificate>) {
@@ -1061,6 +946,16 @@ impl CertMaterial {
                 self.intermediates.push(cert);
             }
         }
+    }
+}
+
+/// An SN from a response, for an error message: it arrives unverified, so only
+/// something shaped like an SN (hex, at most 64 characters) is quoted.
+fn shown_sn(sn: &str) -> String {
+    if !sn.is_empty() && sn.len() <= 64 && sn.bytes().all(|b| b.is_ascii_hexdigit()) {
+        sn.to_owned()
+    } else {
+        format!("<{} characters, not a certificate SN>", sn.chars().count())
     }
 }
 
@@ -1295,7 +1190,8 @@ fn integer_to_decimal(content: &[u8]) -> Option<String> {
 }
 
 /// Splits the input into DER certificates. `decode_base64` allows one level of "base64 of
-/// PEM/DER", the form the certificate download API returns.
+/// PEM/DER", the form the certificate download API returns. Text goes through
+/// [`crate::armor`], the decoder keys use too.
 fn decode_input(
     input: &[u8],
     role: CertRole,
@@ -1311,22 +1207,17 @@ fn decode_input(
             .ok_or_else(|| bad("the DER data is truncated or not a sequence of certificates"));
     }
     let text = std::str::from_utf8(input).map_err(|_| bad("it is neither text nor DER"))?;
-    // A UTF-8 BOM and surrounding quotes are what editors and JSON configs leave.
-    let text = text
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .trim_matches('"')
-        .trim();
+    let text = armor::normalise(text);
     if text.is_empty() {
         return Err(CertError::Empty { role });
     }
-    if text.contains("-----BEGIN ") {
-        return pem_blocks(text, role);
+    if armor::has_pem(&text) {
+        return pem_blocks(&text, role);
     }
     if !decode_base64 {
         return Err(bad("the decoded base64 is neither PEM nor DER"));
     }
-    let bytes = decode_base64_text(text).ok_or_else(|| {
+    let bytes = armor::decode_base64(&text).ok_or_else(|| {
         bad("no -----BEGIN CERTIFICATE----- block was found and the text is not base64")
     })?;
     decode_input(&bytes, role, false)
@@ -1338,19 +1229,9 @@ fn pem_blocks(text: &str, role: CertRole) -> Result<Vec<Vec<u8>>, CertError> {
     let bad = |reason: String| CertError::Malformed { role, reason };
     let mut ders = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let after = &rest[start + "-----BEGIN ".len()..];
-        let label_end = after
-            .find("-----")
-            .ok_or_else(|| bad("unterminated PEM header (-----BEGIN ...)".into()))?;
-        let label = after[..label_end].trim();
-        let body_and_rest = &after[label_end + "-----".len()..];
-        let end_marker = format!("-----END {label}-----");
-        let body_end = body_and_rest
-            .find(&end_marker)
-            .ok_or_else(|| bad(format!("missing `{end_marker}` line")))?;
-        let body = &body_and_rest[..body_end];
-        rest = &body_and_rest[body_end + end_marker.len()..];
+    while let Some((block, after)) = armor::next_block(rest).map_err(|e| bad(e.to_string()))? {
+        rest = after;
+        let label = block.label.as_str();
         let hint = match label {
             "CERTIFICATE" | "X509 CERTIFICATE" => None,
             l if l.contains("PRIVATE KEY") => Some(
@@ -1370,19 +1251,12 @@ fn pem_blocks(text: &str, role: CertRole) -> Result<Vec<Vec<u8>>, CertError> {
         if let Some(hint) = hint {
             return Err(CertError::NotACertificate {
                 role,
-                label: label.to_owned(),
+                label: block.label,
                 hint,
             });
         }
-        // `Key: value` header lines are not base64; literal `\n` escapes come from
-        // certificates pasted out of JSON or properties files.
-        let body: String = body
-            .lines()
-            .filter(|l| !l.contains(':'))
-            .collect::<String>()
-            .replace("\\n", "")
-            .replace("\\r", "");
-        let der = decode_base64_text(&body)
+        let der = block
+            .decode()
             .ok_or_else(|| bad("a CERTIFICATE block does not hold valid base64".into()))?;
         if der.is_empty() {
             return Err(bad("a CERTIFICATE block is empty".into()));
@@ -1404,18 +1278,6 @@ fn split_der(mut input: &[u8]) -> Option<Vec<Vec<u8>>> {
         input = rest;
     }
     Some(out)
-}
-
-/// Base64 with any whitespace and with or without `=` padding.
-fn decode_base64_text(text: &str) -> Option<Vec<u8>> {
-    let b64: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let unpadded = b64.trim_end_matches('=');
-    let padding = match unpadded.len() % 4 {
-        2 => "==",
-        3 => "=",
-        _ => "",
-    };
-    STANDARD.decode(format!("{unpadded}{padding}")).ok()
 }
 
 fn is_blank(input: &[u8]) -> bool {

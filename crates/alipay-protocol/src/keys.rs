@@ -1,4 +1,6 @@
-//! RSA keys as users paste them: PEM, bare base64 (what Alipay's key tool writes) or DER.
+//! RSA keys as users paste them: PEM, bare base64 (what Alipay's key tool writes) or DER,
+//! also wrapped in quotes, behind a BOM or with literal `\n` escapes for line breaks
+//! (as environment variables and CI secrets hold them).
 //!
 //! Keys are parsed once into [`AppPrivateKey`] / [`AlipayPublicKey`]; signing and
 //! verification never parse again. Neither type prints key material in `Debug`, and no
@@ -15,6 +17,7 @@ use rsa::traits::PublicKeyParts as _;
 use sha2::Digest as _;
 
 use crate::SignType;
+use crate::armor;
 
 /// The smallest modulus `RSA2` accepts. Alipay issues 2048-bit keys; anything smaller is
 /// rejected for SHA-256 because the gateway would reject it too.
@@ -138,7 +141,8 @@ impl fmt::Debug for AppPrivateKey {
 
 impl AppPrivateKey {
     /// Parses PKCS#1 or PKCS#8, as PEM, bare base64 (line breaks and stray whitespace
-    /// are ignored) or raw DER bytes.
+    /// are ignored) or raw DER bytes. Surrounding quotes, a BOM and literal `\n` /
+    /// `\r\n` escapes are accepted, as in certificates.
     pub fn parse(input: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let role = KeyRole::AppPrivateKey;
         let der = decode_armor(input.as_ref(), role)?;
@@ -486,7 +490,8 @@ fn malformed(role: KeyRole, reason: String) -> KeyError {
     KeyError::Malformed { role, reason }
 }
 
-/// Strips PEM armour or decodes bare base64; raw DER passes through.
+/// Strips PEM armour or decodes bare base64 (through [`crate::armor`], the decoder
+/// certificates use too); raw DER passes through.
 fn decode_armor(input: &[u8], role: KeyRole) -> Result<Der, KeyError> {
     // Raw DER starts with a SEQUENCE tag; text never does.
     if input.first() == Some(&0x30) {
@@ -497,29 +502,15 @@ fn decode_armor(input: &[u8], role: KeyRole) -> Result<Der, KeyError> {
     }
     let text = std::str::from_utf8(input)
         .map_err(|_| malformed(role, "it is neither text nor DER".into()))?;
-    // A UTF-8 BOM and surrounding quotes are what copying from editors and JSON leaves.
-    let text = text
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .trim_matches('"')
-        .trim();
+    let text = armor::normalise(text);
     if text.is_empty() {
         return Err(KeyError::Empty { role });
     }
-    let (label, body) = match text.find("-----BEGIN ") {
-        Some(start) => {
-            let rest = &text[start + "-----BEGIN ".len()..];
-            let label_end = rest
-                .find("-----")
-                .ok_or_else(|| malformed(role, "unterminated PEM header".into()))?;
-            let label = rest[..label_end].trim().to_owned();
-            let rest = &rest[label_end + 5..];
-            let end_marker = format!("-----END {label}-----");
-            let body_end = rest
-                .find(&end_marker)
-                .ok_or_else(|| malformed(role, format!("missing `{end_marker}` line")))?;
-            let body = &rest[..body_end];
-            if body.contains("Proc-Type") && body.contains("ENCRYPTED") {
+    let (label, body) = match armor::next_block(&text) {
+        Err(e) => return Err(malformed(role, e.to_string())),
+        Ok(Some((block, _))) => {
+            let encrypted_pkcs8 = block.label == "ENCRYPTED PRIVATE KEY";
+            if block.encrypted || (encrypted_pkcs8 && role == KeyRole::AppPrivateKey) {
                 if role == KeyRole::AppPrivateKey {
                     return Err(KeyError::Encrypted);
                 }
@@ -527,21 +518,12 @@ fn decode_armor(input: &[u8], role: KeyRole) -> Result<Der, KeyError> {
                     found: "encrypted private key",
                 });
             }
-            if label == "ENCRYPTED PRIVATE KEY" && role == KeyRole::AppPrivateKey {
-                return Err(KeyError::Encrypted);
-            }
-            // Legacy headers (`Proc-Type:`) are handled above; any other `Key: value`
-            // line is not base64 and is skipped.
-            let body: String = body.lines().filter(|l| !l.contains(':')).collect();
-            (Some(label), body)
+            (Some(block.label), block.body)
         }
-        None => (None, text.to_owned()),
+        Ok(None) => (None, text.into_owned()),
     };
-    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = STANDARD
-        .decode(b64.trim_end_matches('=').to_owned() + padding(b64.trim_end_matches('=').len()))
-        // The decoder's message can quote a symbol of the key; say only where it broke.
-        .map_err(|_| malformed(role, "the text is not valid base64".into()))?;
+    let bytes = armor::decode_base64(&body)
+        .ok_or_else(|| malformed(role, "the text is not valid base64".into()))?;
     if bytes.is_empty() {
         return Err(KeyError::Empty { role });
     }
@@ -551,11 +533,19 @@ fn decode_armor(input: &[u8], role: KeyRole) -> Result<Der, KeyError> {
     })
 }
 
-/// Alipay's tool and some consoles drop the `=` padding; restore it.
-fn padding(len: usize) -> &'static str {
-    match len % 4 {
-        2 => "==",
-        3 => "=",
-        _ => "",
-    }
+/// Whether `text` is key (or certificate) text rather than a file path: PEM armour
+/// (even malformed), or at least 64 characters of base64 of DER (`MI…`) or of PEM,
+/// allowing what environment variables and CI secrets add: surrounding quotes and
+/// whitespace, a BOM, literal `\n` / `\r\n` escapes. Use it to tell a setting that
+/// holds a key from one that names a key file.
+pub fn is_key_text(text: &str) -> bool {
+    armor::is_key_text(text)
+}
+
+/// Whether `text` may hold key material and so must never be printed (in an error
+/// about a "file path", for instance): anything [`is_key_text`] accepts, PEM dashes, or
+/// a run of 64 or more base64 characters that mixes upper and lower case as base64
+/// does. Ordinary file paths do not qualify.
+pub fn may_hold_key_material(text: &str) -> bool {
+    armor::may_hold_key_material(text)
 }

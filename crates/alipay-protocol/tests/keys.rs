@@ -31,6 +31,19 @@ fn every_format_loads_the_same_key() {
             .join("  \n\t"),
         // Leading/trailing whitespace and quotes from a JSON or .env file.
         format!("  \"{}\"  \n", bare.trim()),
+        // Issue 10, defect 3: keys as environment variables and CI secrets hold them,
+        // with literal `\n` / `\r\n` escapes (as certificates were already read).
+        pkcs8.trim().replace('\n', "\\n"),
+        format!("'{}'", pkcs8.trim().replace('\n', "\\r\\n")),
+        format!("\"{}\"", pkcs8.trim().replace('\n', "\\\\n")),
+        bare.trim()
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(64)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\\n"),
+        format!("\u{feff}\"{}\\n\"\n", pkcs8.trim().replace('\n', "\\n")),
     ];
     for (i, text) in variants.iter().enumerate() {
         let key = AppPrivateKey::parse(text).unwrap_or_else(|e| panic!("variant {i}: {e}"));
@@ -163,6 +176,83 @@ fn garbage_and_empty_input() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("END"), "{err}");
+}
+
+/// Fails when `shown` holds any 16-character window of `key`'s base64 body.
+fn assert_no_key_material(shown: &str, key: &str) {
+    let body: String = key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    assert!(body.len() > 200, "not a key: {key}");
+    for start in 0..=body.len() - 16 {
+        let window = &body[start..start + 16];
+        assert!(
+            !shown.contains(window),
+            "key text `{window}` shown: {shown}"
+        );
+    }
+}
+
+/// Issue 10, defect 4: a header without its closing dashes made the "label" swallow
+/// the base64 body, and the error quoted it (about 1,800 characters of private key).
+#[test]
+fn malformed_pem_headers_never_put_key_material_into_errors() {
+    for file in [
+        "keys/app_private_pkcs8.pem",
+        "keys/app_private_pkcs1.pem",
+        "keys/alipay_public.pem",
+    ] {
+        let pem = read(file);
+        let begin = pem.lines().next().unwrap();
+        let end = pem.lines().last().unwrap();
+        let label = &begin["-----BEGIN ".len()..begin.len() - 5];
+        let body = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>();
+        let inputs = [
+            // The defect as observed: `-----BEGIN PRIVATE KEY` without its dashes.
+            pem.replacen(begin, &format!("-----BEGIN {label}"), 1),
+            pem.replacen(begin, &format!("-----BEGIN {label}----"), 1),
+            pem.replacen(
+                begin,
+                &format!("-----BEGIN {}-----", label.to_lowercase()),
+                1,
+            ),
+            pem.replacen(begin, "-----BEGIN-----", 1),
+            // Everything on one line, newlines turned into spaces, dashes missing.
+            format!("-----BEGIN {label} {} {end}", body.join(" ")),
+            pem.replacen(begin, &format!("-----BEGIN {label}"), 1)
+                .replace('\n', "\\n"),
+            // The END line is wrong or missing.
+            pem.replace(end, &format!("-----END {label}")),
+            pem.replace(end, "-----END X-----"),
+            pem.replace(end, ""),
+            // A label of garbage of label characters.
+            pem.replacen(begin, &format!("-----BEGIN {}-----", "A".repeat(60)), 1),
+        ];
+        for (i, input) in inputs.iter().enumerate() {
+            let errors = [
+                AppPrivateKey::parse(input).map(drop).unwrap_err(),
+                AlipayPublicKey::parse(input).map(drop).unwrap_err(),
+            ];
+            for err in errors {
+                let shown = format!("{err} {err:?}");
+                assert!(
+                    matches!(err, KeyError::Malformed { .. }),
+                    "{file} #{i}: {shown}"
+                );
+                assert_no_key_material(&shown, &pem);
+                assert!(err.to_string().len() < 400, "{file} #{i}: {shown}");
+                assert!(
+                    shown.contains("PEM header is malformed") || shown.contains("-----END"),
+                    "{file} #{i}: {shown}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

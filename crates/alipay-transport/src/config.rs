@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use alipay_protocol::keys::may_hold_key_material;
+
 /// Where a key comes from. `Debug` never shows key text or bytes.
 #[derive(Clone)]
 pub enum KeySource {
@@ -33,21 +35,23 @@ impl KeySource {
     }
 
     /// A setting that may be either a file path or the key itself, as in an
-    /// environment variable: text that looks like key material (PEM armour, or a single
-    /// long base64 run) is the key; anything else is a path, so a mistyped path is
-    /// reported as an unreadable file rather than as a malformed key.
+    /// environment variable or a CI secret. Text that looks like key material is the
+    /// key, never a path: PEM armour (even with a malformed header), or a long base64
+    /// run, also when wrapped in quotes, preceded by a BOM, or with literal `\n` /
+    /// `\r\n` escapes instead of line breaks (see
+    /// [`alipay_protocol::keys::is_key_text`] and
+    /// [`may_hold_key_material`](alipay_protocol::keys::may_hold_key_material)).
+    /// Anything else is a path, so a mistyped path is reported as an unreadable file
+    /// rather than as a malformed key.
     pub fn path_or_value(value: impl Into<String>) -> Self {
         let value = value.into();
-        let trimmed = value.trim();
-        let looks_like_key = trimmed.contains("-----BEGIN")
-            || (trimmed.len() >= 64
-                && trimmed.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') || c.is_whitespace()
-                }));
-        if looks_like_key && !Path::new(trimmed).is_file() {
+        // `may_hold_key_material` includes `is_key_text` and also takes mangled keys
+        // (URL-safe base64, a pasted `NAME=value` line), which must never be printed
+        // as a path.
+        if may_hold_key_material(&value) {
             KeySource::Text(value)
         } else {
-            KeySource::Path(PathBuf::from(value))
+            KeySource::Path(PathBuf::from(value.trim()))
         }
     }
 }
@@ -55,9 +59,50 @@ impl KeySource {
 impl fmt::Debug for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeySource::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            KeySource::Path(p) => write!(f, "Path({:?})", ShownPath(p)),
             KeySource::Text(t) => write!(f, "Text(<redacted {} bytes>)", t.len()),
             KeySource::Bytes(b) => write!(f, "Bytes(<redacted {} bytes>)", b.len()),
+        }
+    }
+}
+
+/// The longest path shown in full in errors and `Debug`.
+const MAX_SHOWN_PATH_CHARS: usize = 256;
+
+/// A key or certificate file path for messages: in full when it is a plausible path,
+/// otherwise (key text passed as a "path", or a very long one) only its length and
+/// first characters, which are the same for every key (`-----BEGIN`, `MIIEvQIBADAN`).
+pub(crate) struct ShownPath<'a>(pub(crate) &'a Path);
+
+impl ShownPath<'_> {
+    fn redacted(&self) -> Option<(usize, String)> {
+        let text = self.0.to_string_lossy();
+        let chars = text.chars().count();
+        if chars > MAX_SHOWN_PATH_CHARS || may_hold_key_material(&text) {
+            Some((chars, text.chars().take(8).collect()))
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for ShownPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.redacted() {
+            Some((chars, prefix)) => write!(
+                f,
+                "<{chars} characters starting {prefix:?}, not shown in full>"
+            ),
+            None => write!(f, "{}", self.0.display()),
+        }
+    }
+}
+
+impl fmt::Debug for ShownPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.redacted() {
+            Some(_) => write!(f, "{self}"),
+            None => write!(f, "{:?}", self.0),
         }
     }
 }

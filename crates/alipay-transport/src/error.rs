@@ -23,6 +23,8 @@ use alipay_protocol::{
     SignType, ValidationError,
 };
 
+use crate::config::ShownPath;
+
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// Why a call failed.
@@ -578,8 +580,10 @@ impl fmt::Display for GatewayError {
 
 impl StdError for GatewayError {}
 
-/// A configuration mistake found by `build()`. Never quotes key material.
-#[derive(Debug, thiserror::Error)]
+/// A configuration mistake found by `build()`. Never quotes key material: a file path
+/// that looks like key text (a key passed where a path was expected) is shown only by
+/// its length and first characters, in `Display` and `Debug` alike.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// A required setting was not given.
@@ -605,7 +609,7 @@ pub enum BuildError {
         reason: String,
     },
     /// A key file could not be read.
-    #[error("cannot read the {role} file `{}`", path.display())]
+    #[error("cannot read the {role} file `{}`", ShownPath(path))]
     ReadKeyFile {
         /// Which key.
         role: KeyRole,
@@ -616,7 +620,7 @@ pub enum BuildError {
         source: std::io::Error,
     },
     /// A certificate file could not be read.
-    #[error("cannot read the {role} file `{}`", path.display())]
+    #[error("cannot read the {role} file `{}`", ShownPath(path))]
     ReadCertFile {
         /// Which certificate input.
         role: CertRole,
@@ -639,6 +643,46 @@ pub enum BuildError {
     /// The HTTP client could not be created (e.g. the TLS backend failed to load).
     #[error("could not create the HTTP client")]
     HttpClient(#[source] BoxError),
+}
+
+// By hand so that paths go through `ShownPath`; otherwise as derived.
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::MissingField { field } => f
+                .debug_struct("MissingField")
+                .field("field", field)
+                .finish(),
+            BuildError::Conflict { first, second } => f
+                .debug_struct("Conflict")
+                .field("first", first)
+                .field("second", second)
+                .finish(),
+            BuildError::InvalidField { field, reason } => f
+                .debug_struct("InvalidField")
+                .field("field", field)
+                .field("reason", reason)
+                .finish(),
+            BuildError::ReadKeyFile { role, path, source } => f
+                .debug_struct("ReadKeyFile")
+                .field("role", role)
+                .field("path", &ShownPath(path))
+                .field("source", source)
+                .finish(),
+            BuildError::ReadCertFile { role, path, source } => f
+                .debug_struct("ReadCertFile")
+                .field("role", role)
+                .field("path", &ShownPath(path))
+                .field("source", source)
+                .finish(),
+            BuildError::Certificate(e) => f.debug_tuple("Certificate").field(e).finish(),
+            BuildError::Key(e) => f.debug_tuple("Key").field(e).finish(),
+            BuildError::AlipayKeyIsAppKey(e) => {
+                f.debug_tuple("AlipayKeyIsAppKey").field(e).finish()
+            }
+            BuildError::HttpClient(e) => f.debug_tuple("HttpClient").field(e).finish(),
+        }
+    }
 }
 
 #[cfg(test)]

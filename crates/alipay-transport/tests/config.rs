@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use alipay_transport::protocol::{AlipayPublicKey, AppPrivateKey, KeyError, SignError};
 use alipay_transport::{AlipayClient, BuildError, Gateway, KeySource, SignType, Signer};
 use support::{
-    ALIPAY_PRIVATE_PEM, ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, APP_PRIVATE_PKCS8_B64, APP_PUBLIC_PEM,
-    Reply, SMALL_PRIVATE_PEM, TestCertify, TestGateway, key_path, success_node,
+    ALIPAY_CERT, ALIPAY_PRIVATE_PEM, ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, APP_PRIVATE_PKCS8_B64,
+    APP_PUBLIC_PEM, ROOT_CERT, Reply, SMALL_PRIVATE_PEM, TestCertify, TestGateway, key_path,
+    success_node,
 };
 
 fn base() -> alipay_transport::ClientBuilder {
@@ -370,4 +371,151 @@ fn path_or_value_reads_env_style_settings() {
         "http://127.0.0.1:9/gateway.do".parse::<Gateway>().unwrap(),
         Gateway::Custom("http://127.0.0.1:9/gateway.do".into())
     );
+}
+
+/// Fails when `shown` holds any 16-character window of the base64 body of `key` (PEM
+/// or bare base64).
+fn assert_no_key_window(shown: &str, key: &str) {
+    let body: String = key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    assert!(body.len() > 1000, "not a private key: {key}");
+    for start in 0..=body.len() - 16 {
+        let window = &body[start..start + 16];
+        assert!(
+            !shown.contains(window),
+            "key text `{window}` shown: {shown}"
+        );
+    }
+}
+
+/// `APP_PRIVATE_PKCS8_B64` broken into 64-character lines.
+fn bare_lines() -> Vec<String> {
+    APP_PRIVATE_PKCS8_B64
+        .trim()
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(64)
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// Issue 10, defect 3: a quoted key, or bare base64 with literal `\n` escapes (how keys
+/// arrive through environment variables and CI secrets), was taken for a file path,
+/// and `build()` then printed it whole as the path it could not read.
+#[test]
+fn env_style_keys_are_keys_never_paths() {
+    let pem = APP_PRIVATE_PEM.trim();
+    let bare = APP_PRIVATE_PKCS8_B64.trim();
+    let variants = [
+        format!("\"{bare}\""),
+        format!("'{bare}'"),
+        format!("'{pem}'"),
+        format!("\"{}\"", pem.replace('\n', "\\n")),
+        pem.replace('\n', "\\r\\n"),
+        format!("\"{}\"", pem.replace('\n', "\\\\n")),
+        bare_lines().join("\\n"),
+        bare_lines().join("\\r\\n"),
+        format!("  '{}\\n'  \n", bare_lines().join("\\n")),
+        format!("\u{feff}{bare}\r\n"),
+        format!("\u{feff}\"{pem}\""),
+    ];
+    let reference = AppPrivateKey::parse(APP_PRIVATE_PEM).unwrap();
+    for (i, value) in variants.iter().enumerate() {
+        let source = KeySource::path_or_value(value.as_str());
+        assert!(matches!(source, KeySource::Text(_)), "#{i}: {source:?}");
+        // Literal escapes are read in keys as they are in certificates.
+        let key = AppPrivateKey::parse(value).unwrap_or_else(|e| panic!("#{i}: {e}"));
+        assert_eq!(key.public_key(), reference.public_key(), "#{i}");
+        base()
+            .app_private_key(source)
+            .build()
+            .unwrap_or_else(|e| panic!("#{i}: {e}"));
+    }
+}
+
+/// Issue 10, defect 3: no error or `Debug` shows key material, whatever path a key
+/// took into the builder: key text given as a file path (by `KeySource::file`, or a
+/// mangled secret `path_or_value` cannot read as a key), for either key and for
+/// certificates, and keys whose PEM header is broken (defect 4).
+#[test]
+fn key_material_never_reaches_build_errors_or_debug() {
+    let pem = APP_PRIVATE_PEM;
+    let bare = APP_PRIVATE_PKCS8_B64.trim();
+    let as_paths = [
+        (pem.to_owned(), pem),
+        (format!("\"{bare}\""), bare),
+        (bare_lines().join("\\n"), bare),
+        (format!("\"{}\"", pem.trim().replace('\n', "\\n")), pem),
+    ];
+    let cert_base = || {
+        AlipayClient::builder()
+            .app_id("2021000000000001")
+            .app_private_key(APP_PRIVATE_PEM)
+    };
+    for (i, (text, key)) in as_paths.iter().enumerate() {
+        let source = KeySource::file(text);
+        let builder = base().app_private_key(source.clone());
+        let debug_builder = format!("{builder:?}");
+        let e = build_err(builder);
+        assert!(matches!(e, BuildError::ReadKeyFile { .. }), "#{i}: {e:?}");
+        let shown = format!("{e} {e:?} {source:?} {debug_builder}");
+        assert_no_key_window(&shown, key);
+        assert!(shown.contains("not shown in full"), "#{i}: {shown}");
+
+        let e = build_err(base().alipay_public_key(source.clone()));
+        assert!(matches!(e, BuildError::ReadKeyFile { .. }), "#{i}: {e:?}");
+        assert_no_key_window(&format!("{e} {e:?}"), key);
+
+        let builder = cert_base().certificates(source.clone(), ALIPAY_CERT, ROOT_CERT);
+        let debug_builder = format!("{builder:?}");
+        let e = build_err(builder);
+        assert!(matches!(e, BuildError::ReadCertFile { .. }), "#{i}: {e:?}");
+        assert_no_key_window(&format!("{e} {e:?} {debug_builder}"), key);
+    }
+
+    // Mangled or malformed keys from an environment-style setting are keys (that do
+    // not parse), never paths, and the key error does not quote them.
+    let mangled = [
+        (bare.replace('+', "-").replace('/', "_"), bare),
+        (format!("APP_PRIVATE_KEY={bare}"), bare),
+        (
+            pem.replacen(
+                "-----BEGIN RSA PRIVATE KEY-----",
+                "-----BEGIN RSA PRIVATE KEY",
+                1,
+            ),
+            pem,
+        ),
+        (
+            pem.replacen(
+                "-----BEGIN RSA PRIVATE KEY-----",
+                "-----BEGIN RSA PRIVATE KEY",
+                1,
+            )
+            .replace('\n', "\\n"),
+            pem,
+        ),
+    ];
+    for (i, (text, key)) in mangled.iter().enumerate() {
+        let source = KeySource::path_or_value(text.as_str());
+        assert!(matches!(source, KeySource::Text(_)), "#{i}: {source:?}");
+        let e = build_err(base().app_private_key(source));
+        assert!(
+            matches!(e, BuildError::Key(KeyError::Malformed { .. })),
+            "#{i}: {e:?}"
+        );
+        assert_no_key_window(&format!("{e} {e:?}"), key);
+    }
+
+    // Ordinary paths stay readable; an absurdly long one is cut.
+    let e = build_err(base().app_private_key_file("/etc/alipay/keys/app_private_key.pem"));
+    assert!(format!("{e} {e:?}").contains("/etc/alipay/keys/app_private_key.pem"));
+    let long = format!("/srv/{}/key.pem", "nested/".repeat(60));
+    let e = build_err(base().app_private_key_file(&long));
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("nested/nested/"), "{shown}");
+    assert!(shown.contains("433 characters"), "{shown}");
 }
