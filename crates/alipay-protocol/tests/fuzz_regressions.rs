@@ -49,3 +49,21 @@ fn notify_verify_findings_stay_fixed() {
         oracle::check_notify(&oracle::NotifyScenario::from_json(text), false);
     });
 }
+
+#[test]
+fn key_parse_findings_stay_fixed() {
+    replay("key_parse", oracle::key_case);
+}
+
+#[test]
+fn cert_parse_findings_stay_fixed() {
+    replay("cert_parse", oracle::cert_case);
+}
+
+/// Findings reported but not fixed yet (FUZZING.md, "Open"): `cargo test -- --ignored`
+/// shows whether they still reproduce. Move an input to `fuzz/regressions/` once fixed.
+#[test]
+#[ignore = "open fuzz findings, see FUZZING.md"]
+fn open_key_parse_findings() {
+    replay("../regressions-open/key_parse", oracle::key_case);
+}

@@ -122,3 +122,51 @@ fn key_like_text() -> impl Strategy<Value = String> {
             if quoted { format!("\"{text}\"") } else { text }
         })
 }
+
+/// The quoting check itself: 41 characters of the input are a quote, 40 are not, and
+/// whitespace or literal `\n` inside the input does not hide one.
+#[test]
+fn quote_detector_finds_41_characters_not_40() {
+    let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+    let input = format!("-----BEGIN PRIVATE KEY-----\n{}\\n{}\n", &key[..30], &key[30..]);
+    let msg = |quote: &str| format!("the key could not be read: `{quote}` is not base64");
+    assert!(oracle::quoted_input(&msg(&key[..41]), input.as_bytes()).is_some());
+    assert!(oracle::quoted_input(&msg(&key[..40]), input.as_bytes()).is_none());
+    assert!(oracle::quoted_input(&msg(&key[5..46]), key.as_bytes()).is_some());
+}
+
+/// The invariants are not vacuous: over a fixed pseudo-random sample, genuine bodies
+/// verify (through the `\/` fallback too) and so do some mutated ones.
+#[test]
+fn the_oracle_reaches_verified_results() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut genuine, mut fallback, mut mutated, mut notified) = (0, 0, 0, 0);
+    for _ in 0..2000 {
+        let bytes: Vec<u8> = (0..256).map(|_| next() as u8).collect();
+        if let Ok(case) = oracle::ResponseCase::arbitrary(&mut Unstructured::new(&bytes))
+            && let Some((scenario, untouched)) = case.scenario()
+        {
+            match oracle::check_response(&scenario, untouched) {
+                Some(alipay_protocol::Outcome::VerifiedWithSlashFallback) => fallback += 1,
+                Some(_) if untouched => genuine += 1,
+                Some(_) => mutated += 1,
+                None => {}
+            }
+        }
+        if let Ok(case) = oracle::NotifyCase::arbitrary(&mut Unstructured::new(&bytes))
+            && let Some((scenario, untouched)) = case.scenario()
+            && oracle::check_notify(&scenario, untouched)
+            && !untouched
+        {
+            notified += 1;
+        }
+    }
+    println!("verified: {genuine} genuine, {fallback} via fallback, {mutated} mutated; {notified} mutated notifications");
+    assert!(genuine > 0 && fallback > 0 && mutated > 0 && notified > 0);
+}

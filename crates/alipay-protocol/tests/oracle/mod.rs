@@ -18,7 +18,7 @@ use std::fmt::{self, Write as _};
 use alipay_protocol::cert::{self, AlipayCertificate, AppCertificate, Certificate};
 use alipay_protocol::notify::verify_notification;
 use alipay_protocol::{
-    AlipayPublicKey, AppPrivateKey, Charset, Checked, GatewayStatus, SignType, Verifier,
+    AlipayPublicKey, AppPrivateKey, Charset, Checked, GatewayStatus, Outcome, SignType, Verifier,
     VerifyOptions, verify_response,
 };
 use arbitrary::{Arbitrary, Unstructured};
@@ -729,8 +729,9 @@ impl ResponseCase {
 
 /// Checks one scenario: if the verifier says verified, the verified node must hold
 /// exactly the signed node's fields (order and duplicates included) and status.
-/// `must_verify`: the body is genuine and unmodified, so it must verify.
-pub fn check_response(s: &ResponseScenario, must_verify: bool) {
+/// `must_verify`: the body is genuine and unmodified, so it must verify. Returns the
+/// outcome when it verified.
+pub fn check_response(s: &ResponseScenario, must_verify: bool) -> Option<Outcome> {
     let accepted = s.charset.encode(&s.signed).expect("encodable").into_owned();
     let verifier = StandIn { accepted };
     let opts = VerifyOptions {
@@ -759,9 +760,11 @@ pub fn check_response(s: &ResponseScenario, must_verify: bool) {
                 "FINDING: verified but status() differs from the signed node's\nscenario: {}",
                 s.to_json()
             );
+            Some(v.outcome())
         }
         Ok(Checked::UnsignedError(u)) => {
             let _ = format!("{:?}", u.status);
+            None
         }
         Err(e) => {
             let _ = e.to_string();
@@ -770,6 +773,7 @@ pub fn check_response(s: &ResponseScenario, must_verify: bool) {
                 "genuine unmodified body rejected: {e}\nscenario: {}",
                 s.to_json()
             );
+            None
         }
     }
 }
@@ -1094,8 +1098,9 @@ impl NotifyCase {
 
 /// Checks one scenario: if the notification verifies, every parameter it presents is a
 /// signed genuine parameter with its genuine value (or `sign_type` naming the app's
-/// algorithm), and every signed genuine parameter is presented with its value.
-pub fn check_notify(s: &NotifyScenario, must_verify: bool) {
+/// algorithm), and every signed genuine parameter is presented with its value. Returns
+/// whether it verified.
+pub fn check_notify(s: &NotifyScenario, must_verify: bool) -> bool {
     let content = s.sign_content();
     let accepted = s.charset.encode(&content).expect("encodable").into_owned();
     let verifier = StandIn { accepted };
@@ -1128,6 +1133,7 @@ pub fn check_notify(s: &NotifyScenario, must_verify: bool) {
                     s.to_json()
                 );
             }
+            true
         }
         Err(e) => {
             let _ = e.to_string();
@@ -1136,6 +1142,7 @@ pub fn check_notify(s: &NotifyScenario, must_verify: bool) {
                 "genuine unmodified notification rejected: {e}\nscenario: {}",
                 s.to_json()
             );
+            false
         }
     }
 }
@@ -1172,59 +1179,99 @@ pub fn notify_case(data: &[u8]) {
 /// The longest run of input characters an error may repeat.
 pub const MAX_QUOTED: usize = 40;
 
+/// The input as an error might quote it: as is, without whitespace, and without
+/// literal `\n` escapes, with a rolling hash of every window of [`MAX_QUOTED`] + 1 bytes.
+///
+/// Only hashes are compared: a `memcmp` of message text against input text is
+/// intercepted by libFuzzer, which then splices the message text into new inputs; and
+/// hashing every window once per input keeps the check cheap under instrumentation.
+pub struct Quotable {
+    haystacks: [Vec<u8>; 3],
+    hashes: Vec<u64>,
+}
+
+const HASH_BASE: u64 = 0x100_0000_01b3;
+
+fn rolling_hashes(bytes: &[u8], n: usize, out: &mut Vec<u64>) {
+    if bytes.len() < n {
+        return;
+    }
+    let top = (1..n).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
+    let mut h = bytes[..n]
+        .iter()
+        .fold(0u64, |h, &b| h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b)));
+    out.push(h);
+    for i in n..bytes.len() {
+        h = h
+            .wrapping_sub(u64::from(bytes[i - n]).wrapping_mul(top))
+            .wrapping_mul(HASH_BASE)
+            .wrapping_add(u64::from(bytes[i]));
+        out.push(h);
+    }
+}
+
+impl Quotable {
+    /// Prepares `input`.
+    pub fn new(input: &[u8]) -> Self {
+        let squeezed: Vec<u8> = input
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let unescaped: Vec<u8> = String::from_utf8_lossy(&squeezed)
+            .replace("\\n", "")
+            .replace("\\r", "")
+            .into_bytes();
+        let haystacks = [input.to_vec(), squeezed, unescaped];
+        let mut hashes = Vec::new();
+        for h in &haystacks {
+            rolling_hashes(h, MAX_QUOTED + 1, &mut hashes);
+        }
+        hashes.sort_unstable();
+        Quotable { haystacks, hashes }
+    }
+
+    /// A window of more than [`MAX_QUOTED`] characters of `message` found in the input.
+    pub fn quoted_in(&self, message: &str) -> Option<String> {
+        let n = MAX_QUOTED + 1;
+        let chars: Vec<(usize, char)> = message.char_indices().collect();
+        if chars.len() < n {
+            return None;
+        }
+        let mut hashes = Vec::new();
+        rolling_hashes(message.as_bytes(), n, &mut hashes);
+        for start in 0..=chars.len() - n {
+            let from = chars[start].0;
+            let to = chars.get(start + n).map_or(message.len(), |c| c.0);
+            let window = &message.as_bytes()[from..to];
+            // A window with multi-byte characters is longer than `n` bytes: its first
+            // `n` bytes are looked up, the whole window confirmed byte by byte.
+            if from + n <= message.len()
+                && self.hashes.binary_search(&hashes[from]).is_ok()
+                && self
+                    .haystacks
+                    .iter()
+                    .any(|h| h.windows(window.len()).any(|w| w.iter().eq(window.iter())))
+            {
+                return Some(String::from_utf8_lossy(window).into_owned());
+            }
+        }
+        None
+    }
+}
+
 /// Returns a window of more than [`MAX_QUOTED`] characters of `message` that occurs in
 /// `input` (as is, without whitespace, or without literal `\n` escapes).
 pub fn quoted_input(message: &str, input: &[u8]) -> Option<String> {
-    let chars: Vec<char> = message.chars().collect();
-    let n = MAX_QUOTED + 1;
-    if chars.len() < n {
-        return None;
-    }
-    let squeezed: Vec<u8> = input
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    let unescaped: Vec<u8> = String::from_utf8_lossy(&squeezed)
-        .replace("\\n", "")
-        .replace("\\r", "")
-        .into_bytes();
-    // Every (MAX_QUOTED + 1)-byte window of the input, hashed once. Only hashes are
-    // compared: a `memcmp` of message text against input text would be intercepted by
-    // libFuzzer, which then splices the message text into new inputs (and would be
-    // slow: millions of calls).
-    let hash = |w: &[u8]| {
-        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-        BuildHasherDefault::<DefaultHasher>::default().hash_one(w)
-    };
-    let haystacks = [input, &squeezed[..], &unescaped[..]];
-    let windows: std::collections::HashSet<u64> = haystacks
-        .iter()
-        .flat_map(|h| h.windows(n))
-        .map(hash)
-        .collect();
-    for start in 0..=chars.len() - n {
-        let window: String = chars[start..start + n].iter().collect();
-        // A window with multi-byte characters is longer than `n` bytes: its first `n`
-        // bytes are looked up, the rest confirmed byte by byte.
-        let bytes = window.as_bytes();
-        if windows.contains(&hash(&bytes[..n]))
-            && haystacks
-                .iter()
-                .any(|h| h.windows(bytes.len()).any(|w| w.iter().eq(bytes.iter())))
-        {
-            return Some(window);
-        }
-    }
-    None
+    Quotable::new(input).quoted_in(message)
 }
 
-fn assert_not_quoting(what: &str, message: &str, input: &[u8], allowed: &[String]) {
+fn assert_not_quoting(what: &str, message: &str, input: &Quotable, allowed: &[String]) {
     let mut message = message.to_owned();
     for a in allowed.iter().filter(|a| !a.is_empty()) {
         message = message.replace(a.as_str(), "<allowed>");
     }
-    if let Some(window) = quoted_input(&message, input) {
+    if let Some(window) = input.quoted_in(&message) {
         panic!(
             "FINDING: {what} quotes more than {MAX_QUOTED} characters of the input: {window:?} \
              ({} bytes of message)",
@@ -1235,14 +1282,15 @@ fn assert_not_quoting(what: &str, message: &str, input: &[u8], allowed: &[String
 
 /// The `key_parse` fuzz target: never panics, and errors never quote the input.
 pub fn key_case(data: &[u8]) {
+    let input = Quotable::new(data);
     if let Err(e) = AppPrivateKey::parse(data) {
-        assert_not_quoting("AppPrivateKey::parse error", &e.to_string(), data, &[]);
-        assert_not_quoting("AppPrivateKey::parse error Debug", &format!("{e:?}"), data, &[]);
+        assert_not_quoting("AppPrivateKey::parse error", &e.to_string(), &input, &[]);
+        assert_not_quoting("AppPrivateKey::parse error Debug", &format!("{e:?}"), &input, &[]);
     }
     match AlipayPublicKey::parse(data) {
         Err(e) => {
-            assert_not_quoting("AlipayPublicKey::parse error", &e.to_string(), data, &[]);
-            assert_not_quoting("AlipayPublicKey::parse error Debug", &format!("{e:?}"), data, &[]);
+            assert_not_quoting("AlipayPublicKey::parse error", &e.to_string(), &input, &[]);
+            assert_not_quoting("AlipayPublicKey::parse error Debug", &format!("{e:?}"), &input, &[]);
         }
         Ok(k) => {
             let _ = (k.fingerprint(), k.bits(), k.check_sign_type(SignType::Rsa2));
@@ -1253,6 +1301,7 @@ pub fn key_case(data: &[u8]) {
 /// The `cert_parse` fuzz target: never panics; SNs are 32 hex digits; errors never
 /// quote the input beyond the certificate names they are about.
 pub fn cert_case(data: &[u8]) {
+    let input = Quotable::new(data);
     let mut allowed = Vec::new();
     match cert::parse_certificates(data) {
         Ok(certs) => {
@@ -1278,15 +1327,15 @@ pub fn cert_case(data: &[u8]) {
                     sn,
                 ]);
                 if let Err(e) = c.rsa_public_key() {
-                    assert_not_quoting("rsa_public_key error", &e.to_string(), data, &allowed);
+                    assert_not_quoting("rsa_public_key error", &e.to_string(), &input, &allowed);
                 }
             }
         }
-        Err(e) => assert_not_quoting("parse_certificates error", &e.to_string(), data, &[]),
+        Err(e) => assert_not_quoting("parse_certificates error", &e.to_string(), &input, &[]),
     }
     match Certificate::parse(data) {
         Ok(c) => assert_eq!(c.sn(), cert::cert_sn(&c)),
-        Err(e) => assert_not_quoting("Certificate::parse error", &e.to_string(), data, &allowed),
+        Err(e) => assert_not_quoting("Certificate::parse error", &e.to_string(), &input, &allowed),
     }
     match cert::root_cert_sn(data) {
         Ok(sn) => assert!(
@@ -1294,12 +1343,12 @@ pub fn cert_case(data: &[u8]) {
                 .all(|p| p.len() == 32 && p.bytes().all(|b| b.is_ascii_hexdigit())),
             "FINDING: root cert SN {sn:?} is not `_`-joined MD5s"
         ),
-        Err(e) => assert_not_quoting("root_cert_sn error", &e.to_string(), data, &allowed),
+        Err(e) => assert_not_quoting("root_cert_sn error", &e.to_string(), &input, &allowed),
     }
     if let Err(e) = AlipayCertificate::parse(data) {
-        assert_not_quoting("AlipayCertificate::parse error", &e.to_string(), data, &allowed);
+        assert_not_quoting("AlipayCertificate::parse error", &e.to_string(), &input, &allowed);
     }
     if let Err(e) = AppCertificate::parse(data) {
-        assert_not_quoting("AppCertificate::parse error", &e.to_string(), data, &allowed);
+        assert_not_quoting("AppCertificate::parse error", &e.to_string(), &input, &allowed);
     }
 }
