@@ -8,7 +8,7 @@ use alipay_api::protocol::{Charset, CodeClass, SignType};
 use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials,
 };
-use alipay_api::{AlipayClient, CallOptions, Error, Gateway, RetryPolicy};
+use alipay_api::{AlipayClient, ApiMethod as _, CallOptions, Error, Gateway, RetryPolicy};
 use alipay_e2e::{
     ID_NUMBER, NAME, certify_builder, certify_request, client_builder, keys, sandbox,
 };
@@ -231,6 +231,43 @@ async fn retries_after_injected_faults_keep_the_transaction_id() {
         .unwrap();
     assert!(ok.passed);
     assert_eq!(sandbox.requests().len(), 4);
+
+    // The same method called raw carries no idempotency key that the client knows of:
+    // a timeout after sending is not retried (issue 10, defect 6)...
+    let biz = certify_request("E2E_RAW_SLOW").to_biz_content().unwrap();
+    sandbox.inject(Fault::Delay(Duration::from_secs(2)));
+    let raw = client
+        .execute_raw_with(
+            METHOD,
+            &biz,
+            CallOptions::new().timeout(Duration::from_millis(300)),
+        )
+        .await;
+    assert!(
+        matches!(&raw, Err(Error::Transport(t)) if t.is_timeout()),
+        "{raw:?}"
+    );
+    assert_eq!(sandbox.requests().len(), 5, "a raw call is sent once");
+    // ...unless the caller vouches for it: then it is, with the same transaction_id.
+    sandbox.inject(Fault::Delay(Duration::from_secs(2)));
+    let raw = client
+        .execute_raw_with(
+            METHOD,
+            &biz,
+            CallOptions::new()
+                .timeout(Duration::from_millis(300))
+                .idempotent(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(raw.status().code, "10000");
+    let sent = sandbox.requests();
+    assert_eq!(sent.len(), 7);
+    assert!(
+        sent[4..]
+            .iter()
+            .all(|r| r.param("biz_content") == Some(biz.as_str()))
+    );
 
     // Business errors are never retried.
     let before = sandbox.requests().len();

@@ -147,6 +147,7 @@ pub(crate) fn methods_file(specs: &[(String, Method)]) -> Result<String, String>
                 legacy: #legacy,
                 replaced_by: &[#(#replaced_by),*],
                 call_style: <#module::#request as crate::ApiMethod>::CALL_STYLE,
+                idempotency_key: <#module::#request as crate::ApiMethod>::IDEMPOTENCY_KEY,
                 check_biz_content: crate::check_biz_content::<#module::#request>,
             }
         }

@@ -47,6 +47,8 @@ pub use alipay_transport::{
     UnknownAlipayCertificate,
 };
 
+use alipay_protocol::redact::describe_json_error;
+
 include!("generated_methods.rs");
 
 /// A spec'd method, looked up by name at run time (e.g. by `alipay call`).
@@ -62,6 +64,12 @@ pub struct MethodInfo {
     pub replaced_by: &'static [&'static str],
     /// Server call or page redirect.
     pub call_style: CallStyle,
+    /// The request field that is the method's idempotency key
+    /// ([`ApiMethod::IDEMPOTENCY_KEY`]): only methods with one are sent again after the
+    /// request may have reached the gateway. For a raw call of such a method (with the
+    /// biz_content checked by [`check_biz_content`](Self::check_biz_content)), pass
+    /// [`CallOptions::idempotent`] to get the same retries.
+    pub idempotency_key: Option<&'static str>,
     /// Parses `biz_content` JSON into the typed request, validates it against the spec
     /// and returns the `biz_content` the typed request would send.
     pub check_biz_content: fn(&str) -> Result<String, BizContentError>,
@@ -103,15 +111,14 @@ pub fn check_biz_content<R>(json: &str) -> Result<String, BizContentError>
 where
     R: ApiMethod + serde::de::DeserializeOwned,
 {
-    let request: R =
-        serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    // serde_json's own messages quote the offending value (personal data).
+    let decode = |e: serde_json::Error| BizContentError::Decode(describe_json_error(&e));
+    let request: R = serde_json::from_str(json).map_err(decode)?;
     let out = request.to_biz_content()?;
     // The typed request ignores keys its spec does not define; say so rather than
     // send less than the caller wrote.
-    let given: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| BizContentError::Decode(e.to_string()))?;
-    let sent: serde_json::Value =
-        serde_json::from_str(&out).map_err(|e| BizContentError::Decode(e.to_string()))?;
+    let given: serde_json::Value = serde_json::from_str(json).map_err(decode)?;
+    let sent: serde_json::Value = serde_json::from_str(&out).map_err(decode)?;
     let mut unknown = Vec::new();
     dropped_keys(&given, &sent, "", &mut unknown);
     if !unknown.is_empty() {

@@ -36,6 +36,8 @@ fn method_metadata() {
         "zhima.customer.certification.material.certify"
     );
     assert_eq!(Request::CALL_STYLE, CallStyle::ServerCall);
+    // From the spec's `idempotency_key`: the client retries it after a timeout.
+    assert_eq!(Request::IDEMPOTENCY_KEY, Some("transaction_id"));
     assert_eq!(
         Request::response_key(),
         "zhima_customer_certification_material_certify_response"
@@ -373,6 +375,7 @@ fn a_success_without_a_required_field_names_it() {
 fn registry_checks_biz_content_and_names_unknown_fields() {
     let info = alipay_api::method("zhima.customer.certification.material.certify").unwrap();
     assert!(info.legacy);
+    assert_eq!(info.idempotency_key, Some("transaction_id"));
     assert!(info.replaced_by.contains(&"alipay.user.certify.open.*"));
     let good = serde_json::json!({
         "transaction_id": "T1",
@@ -404,5 +407,42 @@ fn registry_checks_biz_content_and_names_unknown_fields() {
         err.to_string().contains("33") && err.to_string().contains("32"),
         "{err}"
     );
+    // serde's own messages quote the value; the check keeps only its kind.
+    let err = (info.check_biz_content)(&format!("\"{NAME} {CERT_NO}\"")).unwrap_err();
+    assert!(
+        matches!(&err, alipay_api::BizContentError::Decode(m) if m.contains("invalid type: found a string, expected a map")),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains(CERT_NO) && !err.to_string().contains(NAME),
+        "{err}"
+    );
     assert!(alipay_api::method("alipay.trade.nonexistent").is_none());
+
+    // A decode error names the field and the problem, never the value given.
+    let mut wrong = serde_json::json!({
+        "transaction_id": "T1",
+        "identity_param": {"cert_name": 260104197909275964_u64},
+    });
+    for bad in [
+        wrong.to_string(),
+        serde_json::json!("收委 260104197909275964").to_string(),
+        r#"{"transaction_id":"收委 260104197909275964"#.to_owned(),
+    ] {
+        let err = (info.check_biz_content)(&bad).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(
+            matches!(err, alipay_api::BizContentError::Decode(_)),
+            "{shown}"
+        );
+        assert!(!shown.contains("收委"), "{shown}");
+        assert!(!shown.contains("260104"), "{shown}");
+    }
+    wrong["transaction_id"] = 7.into();
+    let err = (info.check_biz_content)(&wrong.to_string()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("field `transaction_id`: expected a string, found a number"),
+        "{err}"
+    );
 }

@@ -112,7 +112,11 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
             .sign_type(sign_type)
             .charset(charset)
             .build()?;
-        let mut options = CallOptions::new();
+        // A method whose spec declares an idempotency key may be retried after the
+        // request may have reached the gateway; any other (or an unknown) method may not.
+        let idempotent =
+            alipay_api::method(&args.method).is_some_and(|info| info.idempotency_key.is_some());
+        let mut options = CallOptions::new().idempotent(idempotent);
         if let Some(token) = &args.app_auth_token {
             options = options.app_auth_token(token);
         }

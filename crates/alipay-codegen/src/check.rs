@@ -86,6 +86,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
     if spec.request.fields.is_empty() {
         cx.error_at(0, "the spec declares no request fields ([[request.field]])");
     }
+    let idempotency_key = check_idempotency_key(&mut cx, spec, &request);
 
     let mut objects = Vec::new();
     for object in &spec.objects {
@@ -123,6 +124,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         description: spec.description.trim().to_owned(),
         source: spec.source.trim().to_owned(),
         call_style,
+        idempotency_key,
         deprecated: spec.deprecated.as_ref().map(|d| Deprecation {
             note: d.note.trim().to_owned(),
             replacements: d.replacements.clone(),
@@ -133,6 +135,49 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         response,
         objects,
     })
+}
+
+/// The idempotency key must be a required top-level request field holding a scalar
+/// value: the gateway can only recognise a repeat by a value that every request carries.
+fn check_idempotency_key(cx: &mut Ctxt<'_>, spec: &SpecFile, request: &[Field]) -> Option<String> {
+    let key = spec.idempotency_key.as_ref()?;
+    let name = key.get_ref();
+    let at = key.span().start;
+    let Some(field) = request.iter().find(|f| &f.wire_name == name) else {
+        let fields: Vec<&str> = request.iter().map(|f| f.wire_name.as_str()).collect();
+        cx.error_at(
+            at,
+            format!(
+                "idempotency_key `{name}` is not a request field{}",
+                if fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (request fields: {})", fields.join(", "))
+                }
+            ),
+        );
+        return None;
+    };
+    if !field.required {
+        cx.error_at(
+            at,
+            format!(
+                "idempotency_key `{name}` names an optional request field; it must be \
+                 `required = true`, because a request without it could not be recognised \
+                 as a repeat"
+            ),
+        );
+    }
+    if !matches!(field.ty, FieldType::String | FieldType::Integer) {
+        cx.error_at(
+            at,
+            format!(
+                "idempotency_key `{name}` must be a `string` or `integer` field, not a \
+                 boolean or an object"
+            ),
+        );
+    }
+    Some(name.clone())
 }
 
 fn claim_type_name(cx: &mut Ctxt<'_>, names: &mut BTreeMap<String, usize>, name: &str, at: usize) {

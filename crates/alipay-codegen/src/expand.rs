@@ -156,6 +156,20 @@ impl Ctx<'_> {
                 doc.push_str(&format!("\nReplaced by: {}.\n", list.join(", ")));
             }
         }
+        if let Some(key) = &m.idempotency_key {
+            doc.push_str(&format!(
+                "\nIdempotency key: `{key}`. The gateway answers a request that repeats a \
+                 `{key}` it has seen with the original result, so the client may send the \
+                 call again after a timeout or a transient gateway error, always with the same \
+                 `{key}`; reuse it when you repeat the request yourself, and use a new one for \
+                 a new request.\n"
+            ));
+        } else if m.call_style == CallStyle::Server {
+            doc.push_str(
+                "\nNo idempotency key: once the request may have reached the gateway, the \
+                 client never sends it again by itself.\n",
+            );
+        }
         doc.push_str(&format!(
             "\nCall style: {}. Build it with [`Self::builder`]; `build()` checks every field rule \
              (required, maximum length, pattern, nested objects) and names the offending field.\n\
@@ -198,10 +212,15 @@ impl Ctx<'_> {
             CallStyle::Server => quote!(ServerCall),
             CallStyle::PageRedirect => quote!(PageRedirect),
         };
+        let key = match &self.method.idempotency_key {
+            Some(k) => quote!(::core::option::Option::Some(#k)),
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             impl #p::ApiMethod for #req {
                 const METHOD: &'static str = #name;
                 const CALL_STYLE: #p::CallStyle = #p::CallStyle::#style;
+                const IDEMPOTENCY_KEY: ::core::option::Option<&'static str> = #key;
                 type Response = #resp;
 
                 fn validate(&self) -> ::core::result::Result<(), #p::ValidationError> {
@@ -656,6 +675,9 @@ impl Ctx<'_> {
             if string_like {
                 if f.required {
                     body.extend(quote!(#p::check_not_empty(prefix, #wire, v.as_str())?;));
+                }
+                if f.base64 {
+                    body.extend(quote!(#p::check_base64(prefix, #wire, v.as_str())?;));
                 }
                 if let Some((_, items)) = &f.charset {
                     let arms = items.iter().map(|i| match i {

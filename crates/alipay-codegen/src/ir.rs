@@ -14,6 +14,8 @@ pub struct Method {
     pub source: String,
     /// How it is called.
     pub call_style: CallStyle,
+    /// The wire name of the request field that is the idempotency key, if any.
+    pub idempotency_key: Option<String>,
     /// Legacy note, if any.
     pub deprecated: Option<Deprecation>,
     /// UpperCamelCase of the method name, e.g. `ZhimaCustomerCertificationMaterialCertify`.

@@ -24,6 +24,12 @@ pub struct SpecFile {
     pub source: String,
     /// `server` or `page_redirect`.
     pub call_style: Spanned<String>,
+    /// The required request field whose value makes a repeated call harmless (the
+    /// gateway answers a known value with the original result), e.g. `transaction_id`.
+    /// Only methods that declare one are retried after the request may have reached the
+    /// gateway.
+    #[serde(default)]
+    pub idempotency_key: Option<Spanned<String>>,
     /// Set when Alipay is retiring the method.
     #[serde(default)]
     pub deprecated: Option<Deprecation>,

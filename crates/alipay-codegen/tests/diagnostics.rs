@@ -54,3 +54,30 @@ fn a_missing_file_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn the_idempotency_key_must_be_a_required_scalar_request_field() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
+    let unknown = diagnostics(&dir.join("idempotency_key_unknown.toml"));
+    assert_eq!(
+        unknown,
+        "idempotency_key_unknown.toml:6:19: idempotency_key `out_biz_no` is not a request \
+         field (request fields: transaction_id)"
+    );
+    let optional = diagnostics(&dir.join("idempotency_key_optional_bool.toml"));
+    assert!(
+        optional.contains("6:19: idempotency_key `repeat` names an optional"),
+        "{optional}"
+    );
+    assert!(
+        optional.contains("must be a `string` or `integer` field"),
+        "{optional}"
+    );
+
+    // Named correctly, it reaches the checked model.
+    let text = std::fs::read_to_string(dir.join("idempotency_key_unknown.toml"))
+        .unwrap()
+        .replace("\"out_biz_no\"", "\"transaction_id\"");
+    let method = alipay_codegen::load_str("ok.toml", &text).unwrap();
+    assert_eq!(method.idempotency_key.as_deref(), Some("transaction_id"));
+}

@@ -454,7 +454,7 @@ impl Certificate {
     pub fn check_validity(&self, now: Timestamp) -> Result<(), CertError> {
         if now < self.not_before() {
             return Err(CertError::NotYetValid {
-                subject: self.subject_dn.clone(),
+                subject: shown_dn(&self.subject_dn),
                 sn: self.sn(),
                 not_before: rfc3339(self.not_before()),
                 now: rfc3339(now),
@@ -462,7 +462,7 @@ impl Certificate {
         }
         if now > self.not_after() {
             return Err(CertError::Expired {
-                subject: self.subject_dn.clone(),
+                subject: shown_dn(&self.subject_dn),
                 sn: self.sn(),
                 not_after: rfc3339(self.not_after()),
                 now: rfc3339(now),
@@ -508,7 +508,7 @@ impl Certificate {
         if spki.algorithm.oid.to_string() != RSA_ENCRYPTION_OID {
             return Err(CertError::NotRsaKey {
                 role,
-                subject: self.subject_dn.clone(),
+                subject: shown_dn(&self.subject_dn),
                 sn: self.sn(),
                 algorithm: self.public_key_algorithm(),
             });
@@ -884,8 +884,8 @@ impl CertMaterial {
                 sn: new.sn.clone(),
                 reason: format!(
                     "its subject `{}` differs from the configured Alipay certificate's `{}`",
-                    new.cert.subject_dn(),
-                    self.current.cert.subject_dn()
+                    shown_dn(new.cert.subject_dn()),
+                    shown_dn(self.current.cert.subject_dn())
                 ),
             });
         }
@@ -1059,6 +1059,29 @@ fn read_tlv(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
 
 /// Renders a DER `Name` exactly as Java's `X500Principal.getName()` (RFC 2253 form of
 /// `sun.security.x509.X500Name.getRFC2253Name()`), since the SN hashes that text.
+/// The longest distinguished name shown in full in error text.
+const MAX_SHOWN_DN_CHARS: usize = 200;
+
+/// A certificate name as it may appear in error text. Names come from the input (a
+/// rotation certificate may be anyone's), so control and bidi characters are shown
+/// escaped and a long name is cut, marked with `…` and its full length.
+pub(crate) fn shown_dn(dn: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in dn.chars().enumerate() {
+        if i == MAX_SHOWN_DN_CHARS {
+            out.push_str(&format!("… ({} characters)", dn.chars().count()));
+            break;
+        }
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn java_rfc2253(name_der: &[u8]) -> Option<String> {
     let (seq, _) = read_tlv(name_der, TAG_SEQUENCE)?;
     let mut rdns = Vec::new();
@@ -1320,6 +1343,32 @@ fn signature_algorithm_label(oid: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_in_errors_are_escaped_and_capped() {
+        let hostile = "CN=a\u{1b}[2J\r\nforged: ok\u{202e}x";
+        let shown = shown_dn(hostile);
+        assert!(
+            !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("\\u{1b}") && shown.contains("\\u{202e}"),
+            "{shown}"
+        );
+        let long = format!("CN={}", "x".repeat(5000));
+        let shown = shown_dn(&long);
+        assert!(
+            shown.chars().count() < MAX_SHOWN_DN_CHARS + 40,
+            "{}",
+            shown.len()
+        );
+        assert!(shown.ends_with("… (5003 characters)"), "{shown}");
+        assert_eq!(
+            shown_dn("CN=Ant Financial Certification Authority Class 2 R1"),
+            "CN=Ant Financial Certification Authority Class 2 R1"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -35,15 +35,20 @@ impl fmt::Debug for GatewayStatus {
 
 impl fmt::Display for GatewayStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.code, self.msg)?;
+        // Whether or not it verified, this text is shown to people and logs: one line,
+        // capped, digit runs that look like ID numbers masked.
+        use crate::redact::{UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP, sanitize_unverified};
+        let code = sanitize_unverified(&self.code, UNVERIFIED_CODE_CAP);
+        let msg = sanitize_unverified(&self.msg, UNVERIFIED_TEXT_CAP);
+        write!(f, "{code} {msg}")?;
         if let Some(sub) = &self.sub_code {
-            write!(f, " ({sub}")?;
+            write!(f, " ({}", sanitize_unverified(sub, UNVERIFIED_CODE_CAP))?;
             if let Some(m) = &self.sub_msg {
                 // The invalid-signature answer echoes the request, personal data
                 // included, however it is worded; it stays available through
                 // `gateway_sign_content`, never in messages.
                 if !self.echoes_request() {
-                    write!(f, ": {m}")?;
+                    write!(f, ": {}", sanitize_unverified(m, UNVERIFIED_TEXT_CAP))?;
                 }
             }
             f.write_str(")")?;

@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod keys;
 pub mod model;
 pub mod notify;
+pub mod redact;
 pub mod response;
 pub mod time;
 

@@ -30,6 +30,13 @@ pub trait ApiMethod {
     const METHOD: &'static str;
     /// Whether the method is a server call or a page redirect.
     const CALL_STYLE: CallStyle;
+    /// The request field that makes a repeated call harmless, when the method has one
+    /// (its spec's `idempotency_key`, e.g. `transaction_id`): the gateway answers a
+    /// request that repeats a known key with the original result instead of acting
+    /// twice. Only such methods are sent again after the request may have reached the
+    /// gateway (a timeout after sending, a dropped connection, a verified `20000`);
+    /// `None`, the default, means a call is never repeated once it may have arrived.
+    const IDEMPOTENCY_KEY: Option<&'static str> = None;
     /// The typed body of the `<method>_response` node.
     type Response: DeserializeOwned;
 

@@ -216,7 +216,9 @@ fn display_name(name: &[u8]) -> String {
         && name
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    if ok {
+    // A run of digits may be an ID or phone number someone used as a name.
+    let digits = name.iter().filter(|b| b.is_ascii_digit()).count();
+    if ok && digits < 6 {
         String::from_utf8_lossy(name).into_owned()
     } else {
         format!("<{} bytes, not shown>", name.len())

@@ -18,6 +18,7 @@ use crate::charset::Charset;
 use crate::crypto::{SignType, Verifier};
 use crate::gateway::GatewayStatus;
 use crate::model::response_key;
+use crate::redact::describe_json_error as json_problem;
 
 /// The outcome vocabulary of the test vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +161,7 @@ impl VerifiedResponse {
             .decrypt(&ciphertext, charset)
             .map_err(|e| malformed(e.to_string()))?;
         let status = serde_json::from_str::<GatewayStatus>(&plain)
+            .map_err(|e| json_problem(&e))
             .map_err(|e| malformed(format!("the decrypted node is not a JSON object ({e})")))?;
         Ok(VerifiedResponse {
             raw: plain,
@@ -188,12 +190,25 @@ pub struct UnsignedError {
 
 impl fmt::Debug for UnsignedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The raw node may echo request data; its result fields say what happened.
+        // Unverified: the raw node may echo request data or carry forged text, so only
+        // the sanitised codes are shown (Display of the status sanitises its messages).
+        use crate::redact::{UNVERIFIED_CODE_CAP, sanitize_unverified};
         f.debug_struct("UnsignedError")
             .field("node", &self.node)
-            .field("status", &self.status)
+            .field(
+                "code",
+                &sanitize_unverified(&self.status.code, UNVERIFIED_CODE_CAP),
+            )
+            .field(
+                "sub_code",
+                &self
+                    .status
+                    .sub_code
+                    .as_deref()
+                    .map(|s| sanitize_unverified(s, UNVERIFIED_CODE_CAP)),
+            )
             .field("raw_bytes", &self.raw.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -366,11 +381,17 @@ where
             return Err(malformed("the body does not round-trip through its charset").into());
         }
     }
+    if text.starts_with('\u{feff}') {
+        return Err(malformed(
+            "the body starts with a byte order mark (U+FEFF); a gateway answer is bare JSON",
+        )
+        .into());
+    }
     let members: Members<'_> = serde_json::from_str(&text).map_err(|e| {
         malformed(if e.is_eof() {
-            format!("the body is truncated ({e})")
+            format!("the body is truncated ({})", json_problem(&e))
         } else {
-            format!("the body is not a JSON object ({e})")
+            format!("the body is not a JSON object ({})", json_problem(&e))
         })
     })?;
     let members = members.0;
@@ -379,7 +400,8 @@ where
     for (key, _) in &members {
         if !seen.insert(key.as_str()) {
             return Err(malformed(format!(
-                "top-level key `{key}` appears more than once; refusing an ambiguous body"
+                "top-level key `{}` appears more than once; refusing an ambiguous body",
+                crate::redact::sanitize_unverified(key, crate::redact::UNVERIFIED_CODE_CAP)
             ))
             .into());
         }
@@ -399,20 +421,23 @@ where
     let sign = string_member(get("sign"), "sign")?;
     let alipay_cert_sn = string_member(get("alipay_cert_sn"), "alipay_cert_sn")?;
     let span = raw.get();
-    let status =
-        match span.as_bytes().first() {
-            Some(b'{') => Some(serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
-                malformed(format!("`{}` has invalid result fields ({e})", node.key()))
-            })?),
-            Some(b'"') => None,
-            _ => {
-                return Err(malformed(format!(
-                    "`{}` is neither an object nor an encrypted string",
-                    node.key()
-                ))
-                .into());
-            }
-        };
+    let status = match span.as_bytes().first() {
+        Some(b'{') => Some(serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
+            malformed(format!(
+                "`{}` has invalid result fields ({})",
+                node.key(),
+                json_problem(&e)
+            ))
+        })?),
+        Some(b'"') => None,
+        _ => {
+            return Err(malformed(format!(
+                "`{}` is neither an object nor an encrypted string",
+                node.key()
+            ))
+            .into());
+        }
+    };
     let Some(sign) = sign.filter(|s| !s.is_empty()) else {
         let is_error = node == Node::Error
             || status

@@ -194,3 +194,48 @@ fn notification_errors_do_not_echo_hostile_names() {
         "{text}"
     );
 }
+
+const HOSTILE: &str = "x\n2026-11-30 INFO forged\u{1b}[31m 110101199003077777 \u{202e}";
+
+fn assert_safe(text: &str) {
+    assert!(
+        !text.contains('\n') && !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    assert!(!text.contains("110101199003077777"), "{text}");
+}
+
+/// An unsigned error's text is hostile in `Display` of its status and in its `Debug`.
+#[test]
+fn unsigned_error_text_is_never_shown_as_sent() {
+    let node = serde_json::json!({
+        "code": format!("40004{HOSTILE}"),
+        "msg": HOSTILE,
+        "sub_code": format!("isv.x{HOSTILE}"),
+        "sub_msg": HOSTILE.repeat(500),
+    });
+    let body = serde_json::json!({ "error_response": node }).to_string();
+    let case = serde_json::json!({"method": "alipay.trade.query"});
+    let Checked::UnsignedError(unsigned) = verify(&case, &body).unwrap() else {
+        panic!("an unsigned error_response");
+    };
+    let shown = unsigned.status.to_string();
+    assert_safe(&shown);
+    assert!(shown.chars().count() < 600, "capped: {}", shown.len());
+    assert_safe(&format!("{unsigned:?}"));
+    assert_safe(&format!("{:?}", Checked::UnsignedError(unsigned)));
+}
+
+#[test]
+fn a_duplicated_hostile_key_is_not_echoed() {
+    let key = format!("k{HOSTILE}");
+    let body = format!(
+        "{{\"error_response\":{{\"code\":\"40004\"}},{k},{k}}}",
+        k = format!("{}:1", serde_json::Value::from(key.as_str()))
+    );
+    let case = serde_json::json!({"method": "alipay.trade.query"});
+    let err = verify(&case, &body).unwrap_err();
+    assert_eq!(err.outcome(), Outcome::RejectMalformed);
+    assert!(err.to_string().contains("more than once"), "{err}");
+    assert_safe(&err.to_string());
+}

@@ -2,10 +2,10 @@
 //! like `gateway.do` does and answers with correctly signed responses.
 #![doc = include_str!("../README.md")]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alipay_protocol::{AesError, AesKey, AlipayPublicKey, AppPrivateKey, KeyError, Timestamp};

@@ -24,6 +24,10 @@ use crate::error::BuildError;
 pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 10 * 1024 * 1024;
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest timeout accepted: the gateway answers within seconds, and a longer
+/// limit (times the retries) would only hide a hang.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// The default overall timeout of one attempt.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -53,6 +57,7 @@ pub struct ClientBuilder<C = AlipayClient> {
     connect_timeout: Duration,
     timeout: Duration,
     proxy: ProxySetting,
+    allow_plain_http: bool,
     user_agent: String,
     max_response_size: u64,
     retry: RetryPolicy,
@@ -78,6 +83,7 @@ impl<C> Default for ClientBuilder<C> {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             proxy: ProxySetting::System,
+            allow_plain_http: false,
             user_agent: concat!("alipay-rust-sdk/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             retry: RetryPolicy::default(),
@@ -260,6 +266,15 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Allows a plain `http://` gateway on another machine (a sandbox on a private
+    /// test network). Off by default: requests carry personal data and signatures, so
+    /// `http://` is otherwise accepted only for this machine (`localhost`,
+    /// `127.0.0.0/8`, `::1`).
+    pub fn allow_plain_http(mut self) -> Self {
+        self.allow_plain_http = true;
+        self
+    }
+
     /// Ignores proxy settings, including the system's.
     pub fn no_proxy(mut self) -> Self {
         self.proxy = ProxySetting::None;
@@ -362,6 +377,9 @@ impl<C> ClientBuilder<C> {
                 (Some(AlipayTrust::PublicKey(source)), None) => {
                     let bytes = load(&source, KeyRole::AlipayPublicKey)?;
                     let key = AlipayPublicKey::parse(bytes)?;
+                    // A short key cannot check an RSA2 signature: every answer would
+                    // read as forged. Say so now, naming the key and its size.
+                    key.check_sign_type(self.sign_type)?;
                     match (&app_key, &app_public) {
                         (Some(app_key), _) => check_not_own_key(app_key, &key)?,
                         // A custom signer exposes only its public half: same comparison.
@@ -428,6 +446,20 @@ impl<C> ClientBuilder<C> {
         };
 
         let gateway = parse_gateway(self.gateway.url())?;
+        if gateway.url.starts_with("http://")
+            && !is_loopback_url(&gateway.url)
+            && !self.allow_plain_http
+        {
+            return Err(BuildError::InvalidField {
+                field: "gateway",
+                reason: format!(
+                    "`{}` is plain http:// to another machine: signed requests with personal data \
+                     would cross the network unencrypted; use https://, or allow_plain_http() for \
+                     a sandbox on a private test network",
+                    redact_userinfo(&gateway.url)
+                ),
+            });
+        }
         if self.max_response_size == 0 {
             return Err(BuildError::InvalidField {
                 field: "max_response_size",
@@ -442,6 +474,17 @@ impl<C> ClientBuilder<C> {
                 return Err(BuildError::InvalidField {
                     field,
                     reason: "must be longer than zero".into(),
+                });
+            }
+            if value > MAX_TIMEOUT {
+                return Err(BuildError::InvalidField {
+                    field,
+                    reason: format!(
+                        "is {} s, longer than the limit of {} s: a call that may wait this long \
+                         holds its connection and the caller's task for no answer",
+                        value.as_secs(),
+                        MAX_TIMEOUT.as_secs()
+                    ),
                 });
             }
         }
@@ -575,8 +618,13 @@ struct GatewayUrl {
 fn parse_gateway(url: &str) -> Result<GatewayUrl, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidField {
         field: "gateway",
-        reason: format!("`{}` {reason}", redact_userinfo(url)),
+        reason: format!("`{}` {reason}", redact_userinfo(url).escape_debug()),
     };
+    // The URL parser would quietly percent-encode a space or drop a line break: a
+    // gateway URL with either was mistyped or pasted with junk.
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("contains whitespace or control characters"));
+    }
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&format!("is not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid(

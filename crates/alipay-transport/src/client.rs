@@ -224,6 +224,11 @@ impl AlipayClient {
     /// Returns the verified, typed response node when the gateway answered `code
     /// 10000`; a business "not passed" result is such a value. Any other code is
     /// [`Error::Gateway`].
+    ///
+    /// Failed attempts are retried within the [`RetryPolicy`]: always when the request
+    /// cannot have reached the gateway, and after it may have (a timeout after
+    /// sending, a verified `20000`) only if the method declares an idempotency key
+    /// ([`ApiMethod::IDEMPOTENCY_KEY`]); every attempt carries the same key.
     pub fn execute<R: ApiMethod>(
         &self,
         request: &R,
@@ -261,7 +266,10 @@ impl AlipayClient {
                 Ok(biz) => biz,
                 Err(e) => return Err(record_failure(e)),
             };
-            let answer = inner.run(R::METHOD, Some(&biz_content), &options).await?;
+            let idempotent = R::IDEMPOTENCY_KEY.is_some() || options.idempotent;
+            let answer = inner
+                .run(R::METHOD, Some(&biz_content), &options, idempotent)
+                .await?;
             exchange::parse_node::<R::Response>(answer.response.raw()).map_err(record_failure)
         }
         .instrument(span)
@@ -301,6 +309,11 @@ impl AlipayClient {
 
     /// Calls a method that has no typed spec: `biz_content` is JSON text (empty for
     /// none). The response is verified exactly like a typed call.
+    ///
+    /// Without a spec nothing says the method is idempotent, so a raw call is sent
+    /// again only when it cannot have reached the gateway (no connection could be
+    /// made), never after a timeout or a gateway error; see
+    /// [`CallOptions::idempotent`] for methods you know to be idempotent.
     pub fn execute_raw(
         &self,
         method: &str,
@@ -333,7 +346,15 @@ impl AlipayClient {
                 Ok(biz) => biz,
                 Err(e) => return Err(record_failure(e)),
             };
-            let answer = inner.run(&method, biz_content.as_deref(), &options).await?;
+            // A raw call has no spec to declare an idempotency key: only the caller can.
+            let answer = inner
+                .run(
+                    &method,
+                    biz_content.as_deref(),
+                    &options,
+                    options.idempotent,
+                )
+                .await?;
             let status = answer.response.status().cloned().unwrap_or_default();
             Ok(RawResponse {
                 raw: answer.response.raw().to_owned(),
@@ -365,18 +386,21 @@ fn call_span(method: &str, app_id: &str) -> tracing::Span {
 fn record_failure(e: Error) -> Error {
     let span = tracing::Span::current();
     span.record("outcome", e.kind_name());
-    tracing::debug!(error = %e, "alipay call failed");
+    tracing::debug!(error = %e.log_text(), "alipay call failed");
     e
 }
 
 impl Inner {
     /// Sends the call, retrying what is safe to retry, and records the outcome on the
-    /// current span.
+    /// current span. `idempotent`: the gateway deduplicates the call (its spec
+    /// declares an idempotency key, or the caller said so), so it may be sent again
+    /// even after it may have reached the gateway.
     async fn run(
         &self,
         method: &str,
         biz_content: Option<&str>,
         options: &CallOptions,
+        idempotent: bool,
     ) -> Result<Answer, Error> {
         let span = tracing::Span::current();
         let started = Instant::now();
@@ -386,20 +410,29 @@ impl Inner {
             attempt += 1;
             span.record("attempt", attempt);
             let result = self.attempt(method, biz_content, options).await;
-            match &result {
-                Err(e) if e.is_retryable() && attempt <= policy.max_retries => {
-                    let delay = policy.delay(attempt, wire::jitter_random());
-                    tracing::warn!(
-                        attempt,
+            let Err(e) = &result else {
+                break result;
+            };
+            let retryable = e.is_retryable() || (idempotent && e.is_retryable_if_idempotent());
+            if !retryable || attempt > policy.max_retries {
+                if !retryable && e.is_retryable_if_idempotent() && policy.max_retries > 0 {
+                    tracing::debug!(
                         error = e.kind_name(),
-                        code = e.as_gateway().map(|g| g.code.as_str()),
-                        delay_ms = delay.as_millis() as u64,
-                        "alipay call failed, retrying"
+                        "not retrying: the request may have reached the gateway and the call \
+                         is not idempotent"
                     );
-                    tokio::time::sleep(delay).await;
                 }
-                _ => break result,
+                break result;
             }
+            let delay = policy.delay(attempt, wire::jitter_random());
+            tracing::warn!(
+                attempt,
+                error = e.kind_name(),
+                code = e.as_gateway().map(|g| g.shown_code().into_owned()),
+                delay_ms = delay.as_millis() as u64,
+                "alipay call failed, retrying"
+            );
+            tokio::time::sleep(delay).await;
         };
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         match &mut result {
@@ -418,13 +451,14 @@ impl Inner {
                     t.attempts = attempt;
                 }
                 if let Some(g) = e.as_gateway() {
-                    span.record("code", g.code.as_str());
-                    if let Some(sub) = &g.sub_code {
-                        span.record("sub_code", sub.as_str());
+                    // An unsigned answer's codes are recorded sanitised; its messages never.
+                    span.record("code", &*g.shown_code());
+                    if let Some(sub) = g.shown_sub_code() {
+                        span.record("sub_code", &*sub);
                     }
                 }
                 span.record("outcome", e.kind_name());
-                tracing::debug!(error = %e, "alipay call failed");
+                tracing::debug!(error = %e.log_text(), "alipay call failed");
             }
         }
         result

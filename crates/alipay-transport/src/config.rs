@@ -221,12 +221,27 @@ impl Gateway {
 
 /// When and how often to retry.
 ///
-/// Only failures where sending again is safe are retried: a connection failure or
-/// timeout before any answer arrived, and the gateway's transient codes (`20000`,
-/// `isp.unknow-error`, `SYSTEM_ERROR`, see
-/// [`GatewayStatus::is_retryable`](alipay_protocol::GatewayStatus::is_retryable)). Every
-/// attempt sends the same `biz_content` (its `transaction_id` is the idempotency key)
-/// with a fresh timestamp and signature. The delay before retry *n* is
+/// What is retried depends on whether the request may have reached the gateway, which
+/// may have acted on it:
+///
+/// - **It cannot have** (no connection could be made: DNS, refused, TLS handshake,
+///   proxy, connect timeout): retried for every method, raw calls included
+///   ([`Error::is_retryable`](crate::Error::is_retryable)).
+/// - **It may have** (a timeout or a dropped connection after the request was sent,
+///   before any answer; a *verified* transient gateway code: `20000`,
+///   `isp.unknow-error`, `SYSTEM_ERROR`, see
+///   [`GatewayStatus::is_retryable`](alipay_protocol::GatewayStatus::is_retryable)):
+///   retried only for idempotent calls, i.e. typed methods whose spec declares an
+///   idempotency key
+///   ([`ApiMethod::IDEMPOTENCY_KEY`](alipay_protocol::ApiMethod::IDEMPOTENCY_KEY), e.g.
+///   `transaction_id`) and raw calls marked [`CallOptions::idempotent`]
+///   ([`Error::is_retryable_if_idempotent`](crate::Error::is_retryable_if_idempotent)).
+/// - **Never**: once an answer began to arrive (HTTP error statuses, truncated or
+///   malformed bodies, signature mismatches, 4xxxx codes), and for an unsigned
+///   `error_response` whatever code it names, since that code is unverified text.
+///
+/// Every attempt sends the same `biz_content` (and so the same idempotency key) with a
+/// fresh timestamp and signature. The delay before retry *n* is
 /// `min(max_backoff, initial_backoff * 2^(n-1))`, of which a random half is dropped
 /// (jitter) so that many clients do not retry in lockstep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +329,8 @@ pub struct CallOptions {
     pub connect_timeout: Option<Duration>,
     /// The retry policy for this call.
     pub retry: Option<RetryPolicy>,
+    /// The caller vouches that this call is idempotent: see [`CallOptions::idempotent`].
+    pub idempotent: bool,
 }
 
 impl CallOptions {
@@ -353,6 +370,22 @@ impl CallOptions {
         self.retry = Some(retry);
         self
     }
+
+    /// Declares that sending this call twice has the same effect as sending it once,
+    /// so the client may send it again after it may have reached the gateway (a
+    /// timeout after sending, a dropped connection, a verified `20000`; see
+    /// [`RetryPolicy`]). Off by default.
+    ///
+    /// Typed methods whose spec declares an idempotency key are treated so without
+    /// this. It exists for raw calls ([`execute_raw_with`](crate::AlipayClient::execute_raw_with))
+    /// of methods that you know to be idempotent, because their `biz_content` carries
+    /// a key the gateway deduplicates on (`out_biz_no`, `out_trade_no`, …) or because
+    /// they only read. Setting it for a method that acts on every request (a refund
+    /// or transfer without such a key) can make it act twice.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
 }
 
 impl fmt::Debug for CallOptions {
@@ -364,6 +397,7 @@ impl fmt::Debug for CallOptions {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("idempotent", &self.idempotent)
             .finish()
     }
 }

@@ -12,12 +12,14 @@
 //! A dependency's error is reachable only through [`std::error::Error::source`], and
 //! `Display` does not repeat it.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 use std::path::PathBuf;
 
 use alipay_protocol::cert::CertRole;
 use alipay_protocol::keys::KeyRole;
+use alipay_protocol::redact::{UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP, sanitize_unverified};
 use alipay_protocol::{
     AlipayKeyIsAppKey, CertError, CodeClass, GatewayStatus, KeyError, SignContentDiff, SignError,
     SignType, ValidationError,
@@ -93,14 +95,48 @@ impl Error {
         }
     }
 
-    /// Whether sending the same request again is safe and may succeed: a connection
-    /// failure or timeout before any answer arrived, or a transient gateway code.
-    /// The client retries exactly these cases itself, within its [`RetryPolicy`](crate::RetryPolicy).
+    /// Whether sending the same request again is safe *for any method* and may
+    /// succeed: the request provably never reached the gateway, because no connection
+    /// could be made (DNS, refused, TLS handshake, proxy, connect timeout). The client
+    /// retries these itself, within its [`RetryPolicy`](crate::RetryPolicy), whatever
+    /// the method.
+    ///
+    /// Everything else may have reached the gateway, which may have acted on it:
+    /// see [`is_retryable_if_idempotent`](Self::is_retryable_if_idempotent).
     pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.kind.before_sending(),
+            _ => false,
+        }
+    }
+
+    /// Whether sending the same request again may succeed *if the method is
+    /// idempotent*, i.e. the gateway answers a repeat of its idempotency key with the
+    /// original result (a spec's `idempotency_key`,
+    /// [`ApiMethod::IDEMPOTENCY_KEY`](alipay_protocol::ApiMethod::IDEMPOTENCY_KEY), or a
+    /// raw call marked [`CallOptions::idempotent`](crate::CallOptions::idempotent)):
+    /// everything [`is_retryable`](Self::is_retryable) covers, plus a timeout or a lost
+    /// connection after the request was sent and before any answer arrived, and a
+    /// *verified* transient gateway code (`20000`, `SYSTEM_ERROR`, see
+    /// [`GatewayError::is_retryable`]). An unsigned `error_response` is never among
+    /// them: its code is unverified text. The client retries exactly these cases
+    /// itself for idempotent calls; repeat a call yourself only with the same
+    /// idempotency key.
+    pub fn is_retryable_if_idempotent(&self) -> bool {
         match self {
             Error::Transport(e) => e.kind.before_response(),
             Error::Gateway(e) => e.is_retryable(),
             _ => false,
+        }
+    }
+
+    /// The error as the client logs it: its `Display`, except that of an unverified
+    /// gateway answer only the sanitised codes are given (its messages may hold
+    /// anything, personal data included).
+    pub(crate) fn log_text(&self) -> Cow<'_, str> {
+        match self {
+            Error::Gateway(g) if !g.verified => Cow::Owned(g.log_summary()),
+            other => Cow::Owned(other.to_string()),
         }
     }
 
@@ -127,9 +163,11 @@ impl Error {
 pub enum TransportErrorKind {
     /// No connection could be made (DNS, refused, TLS handshake, proxy, connect timeout).
     Connect,
-    /// No answer arrived within the timeout (before the response headers).
+    /// No answer arrived within the timeout (before the response headers). The request
+    /// may have been sent and acted on.
     Timeout,
-    /// The connection failed while sending the request or waiting for the answer.
+    /// The connection failed while sending the request or waiting for the answer. The
+    /// request may have been sent and acted on.
     Send,
     /// The timeout expired while the response body was being read.
     BodyTimeout,
@@ -144,8 +182,16 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
-    /// Whether the failure happened before any part of an answer arrived, which is
-    /// when re-sending is safe (the request's `transaction_id` is the idempotency key).
+    /// Whether the failure happened before the request could be sent, so the gateway
+    /// cannot have seen it: only [`Connect`](Self::Connect).
+    pub fn before_sending(self) -> bool {
+        self == TransportErrorKind::Connect
+    }
+
+    /// Whether the failure happened before any part of an answer arrived. Apart from
+    /// [`Connect`](Self::Connect), the request may have been sent and acted on (a
+    /// timeout or a dropped connection says nothing about what the gateway did), so
+    /// sending it again is safe only for an idempotent method.
     pub fn before_response(self) -> bool {
         matches!(
             self,
@@ -432,18 +478,29 @@ pub enum AcceptCertificateError {
 ///
 /// `verified` tells whether the answer's signature was checked: an unsigned
 /// `error_response` (typically a gateway-level rejection such as an invalid `app_id`)
-/// cannot be, so treat its fields as a hint only.
+/// cannot be, so treat its fields as a hint only. Anyone on the path can write such an
+/// answer, so its text is treated as hostile: `Display` and `Debug` mark it
+/// `(unverified)` and show it only as
+/// [`sanitize_unverified`](alipay_protocol::redact::sanitize_unverified) leaves it (one
+/// line without control or bidi characters, digit runs that look like ID numbers
+/// masked, `code`/`sub_code` cut after 64 characters and `msg` plus `sub_msg` after
+/// 200, with a final `…`), the client's logs record only its sanitised `code` and
+/// `sub_code`, and it never makes the client send the call again. The public fields
+/// keep the text exactly as it arrived: do not print or log them unchecked when
+/// `verified` is false.
 #[non_exhaustive]
 pub struct GatewayError {
-    /// `code`, e.g. `40004`.
+    /// `code`, e.g. `40004`. Unverified, hostile text when `verified` is false.
     pub code: String,
-    /// `msg`, e.g. `Business Failed`.
+    /// `msg`, e.g. `Business Failed`. Unverified, hostile text when `verified` is false.
     pub msg: String,
-    /// `sub_code`, e.g. `isv.invalid-signature`.
+    /// `sub_code`, e.g. `isv.invalid-signature`. Unverified, hostile text when
+    /// `verified` is false.
     pub sub_code: Option<String>,
     /// `sub_msg`, a human-readable explanation (often Chinese). For
     /// `isv.invalid-signature` it echoes the gateway's sign content, which holds request
-    /// data: it is therefore left out of `Display` and `Debug`.
+    /// data: it is therefore left out of `Display` and `Debug`. Unverified, hostile
+    /// text when `verified` is false.
     pub sub_msg: Option<String>,
     /// Whether the answer's signature verified (`false` for an unsigned `error_response`).
     pub verified: bool,
@@ -501,10 +558,69 @@ impl GatewayError {
         self.status().class()
     }
 
-    /// Whether the same request may succeed when sent again (`20000`, or a "system
-    /// busy" sub-code). 4xxxx codes mean the request itself is wrong.
+    /// Whether the same request may succeed when sent again: a *verified* `20000` or
+    /// "system busy" sub-code. 4xxxx codes mean the request itself is wrong, and the
+    /// code of an unsigned answer is unverified text, so it is never retryable. The
+    /// request did reach the gateway: only idempotent methods are sent again (see
+    /// [`Error::is_retryable_if_idempotent`]).
     pub fn is_retryable(&self) -> bool {
-        self.status().is_retryable()
+        self.verified && self.status().is_retryable()
+    }
+
+    /// `code` as it may be shown or logged: as is when verified, otherwise sanitised
+    /// and cut after 64 characters.
+    pub(crate) fn shown_code(&self) -> Cow<'_, str> {
+        self.shown(&self.code, UNVERIFIED_CODE_CAP)
+    }
+
+    /// `sub_code` as it may be shown or logged (see [`shown_code`](Self::shown_code)).
+    pub(crate) fn shown_sub_code(&self) -> Option<Cow<'_, str>> {
+        self.sub_code
+            .as_deref()
+            .map(|s| self.shown(s, UNVERIFIED_CODE_CAP))
+    }
+
+    fn shown<'a>(&self, text: &'a str, cap: usize) -> Cow<'a, str> {
+        if self.verified {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(sanitize_unverified(text, cap))
+        }
+    }
+
+    /// Whether `sub_msg` is the gateway's echo of our sign content (request data).
+    fn sub_msg_echoes_request(&self) -> bool {
+        self.status().echoes_request() || self.signature_debug.is_some()
+    }
+
+    /// The unverified `msg` and `sub_msg` as one sanitised, capped text.
+    fn unverified_text(&self) -> String {
+        let mut text = self.msg.clone();
+        if let Some(m) = self
+            .sub_msg
+            .as_deref()
+            .filter(|_| !self.sub_msg_echoes_request())
+        {
+            text.push_str(": ");
+            text.push_str(m);
+        }
+        sanitize_unverified(&text, UNVERIFIED_TEXT_CAP)
+    }
+
+    /// A one-line summary for logs: for an unverified answer only its sanitised codes,
+    /// never `msg`/`sub_msg`, which may hold anything.
+    pub(crate) fn log_summary(&self) -> String {
+        if self.verified {
+            return self.to_string();
+        }
+        let mut out = format!(
+            "the gateway answered (unverified) an unsigned error_response with code {}",
+            self.shown_code()
+        );
+        if let Some(sub) = self.shown_sub_code() {
+            out.push_str(&format!(", sub_code {sub}"));
+        }
+        out
     }
 
     /// The raw text of the response node (verified only if [`verified`](Self::verified)
@@ -536,40 +652,67 @@ impl GatewayError {
 impl fmt::Debug for GatewayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The invalid-signature answer echoes the request however it is worded.
-        let echoes = self.status().echoes_request() || self.signature_debug.is_some();
+        let echoes = self.sub_msg_echoes_request();
         let sub_msg: Option<String> = match &self.sub_msg {
             Some(m) if echoes => Some(format!("<sign content echo, {} chars>", m.chars().count())),
-            Some(m) => Some(m.clone()),
+            Some(m) => Some(self.shown(m, UNVERIFIED_TEXT_CAP).into_owned()),
             None => None,
         };
+        // Names parsed from an unverified echo are unverified text as well.
+        let diff = self.signature_debug.as_ref().map(|d| {
+            if self.verified {
+                format!("{:?}", d.diff)
+            } else {
+                sanitize_unverified(&d.diff.to_string(), UNVERIFIED_TEXT_CAP)
+            }
+        });
         f.debug_struct("GatewayError")
-            .field("code", &self.code)
-            .field("msg", &self.msg)
-            .field("sub_code", &self.sub_code)
+            .field("code", &self.shown_code())
+            .field("msg", &self.shown(&self.msg, UNVERIFIED_TEXT_CAP))
+            .field("sub_code", &self.shown_sub_code())
             .field("sub_msg", &sub_msg)
             .field("verified", &self.verified)
             .field("trace_id", &self.trace_id)
-            .field(
-                "sign_content_diff",
-                &self.signature_debug.as_ref().map(|d| &d.diff),
-            )
+            .field("sign_content_diff", &diff)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for GatewayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // GatewayStatus's Display leaves out the invalid-signature echo.
-        write!(f, "the gateway answered {}", self.status())?;
-        if !self.verified {
-            f.write_str(" [unsigned answer, not verified]")?;
-        }
-        if let Some(debug) = &self.signature_debug {
+        if self.verified {
+            // GatewayStatus's Display leaves out the invalid-signature echo.
+            write!(f, "the gateway answered {}", self.status())?;
+        } else {
+            // The marker comes first, before any text the answer chose.
             write!(
                 f,
-                "; our sign content against the gateway's: {}",
-                debug.diff
+                "the gateway answered (unverified: an unsigned error_response, possibly \
+                 forged) {}",
+                self.shown_code()
             )?;
+            if let Some(sub) = self.shown_sub_code() {
+                write!(f, " ({sub})")?;
+            }
+            let text = self.unverified_text();
+            if !text.is_empty() {
+                write!(f, ": {text}")?;
+            }
+        }
+        if let Some(debug) = &self.signature_debug {
+            if self.verified {
+                write!(
+                    f,
+                    "; our sign content against the gateway's: {}",
+                    debug.diff
+                )?;
+            } else {
+                write!(
+                    f,
+                    "; our sign content against the gateway's: {}",
+                    sanitize_unverified(&debug.diff.to_string(), UNVERIFIED_TEXT_CAP)
+                )?;
+            }
         }
         if let Some(id) = &self.trace_id {
             write!(f, " (trace id {id})")?;
@@ -717,10 +860,86 @@ mod tests {
     #[test]
     fn retryability_follows_the_request_life() {
         let t = |kind| Error::Transport(TransportError::new(kind, "h", None));
+        // Never sent: safe for any method.
         assert!(t(TransportErrorKind::Connect).is_retryable());
-        assert!(t(TransportErrorKind::Timeout).is_retryable());
-        assert!(!t(TransportErrorKind::BodyTimeout).is_retryable());
-        assert!(!t(TransportErrorKind::Body).is_retryable());
-        assert!(!Error::ResponseTooLarge { limit: 1 }.is_retryable());
+        assert!(t(TransportErrorKind::Connect).is_retryable_if_idempotent());
+        // Maybe received: only for idempotent methods.
+        for kind in [TransportErrorKind::Timeout, TransportErrorKind::Send] {
+            assert!(!t(kind).is_retryable(), "{kind:?}");
+            assert!(t(kind).is_retryable_if_idempotent(), "{kind:?}");
+        }
+        // An answer began: never.
+        for kind in [
+            TransportErrorKind::BodyTimeout,
+            TransportErrorKind::Body,
+            TransportErrorKind::Other,
+        ] {
+            assert!(!t(kind).is_retryable(), "{kind:?}");
+            assert!(!t(kind).is_retryable_if_idempotent(), "{kind:?}");
+        }
+        assert!(!Error::ResponseTooLarge { limit: 1 }.is_retryable_if_idempotent());
+
+        let busy = GatewayStatus {
+            code: "20000".into(),
+            msg: "Service Currently Unavailable".into(),
+            sub_code: Some("isp.unknow-error".into()),
+            sub_msg: None,
+        };
+        let gateway = |verified| {
+            Error::Gateway(Box::new(GatewayError::from_status(
+                &busy,
+                verified,
+                "{}".into(),
+                None,
+                "",
+            )))
+        };
+        assert!(!gateway(true).is_retryable(), "it reached the gateway");
+        assert!(gateway(true).is_retryable_if_idempotent());
+        assert!(!gateway(false).is_retryable_if_idempotent(), "unverified");
+        assert!(!gateway(false).as_gateway().unwrap().is_retryable());
+    }
+
+    #[test]
+    fn unverified_text_is_marked_sanitised_and_capped() {
+        let id = "11010119900307851X";
+        let status = GatewayStatus {
+            code: "20000\n2025-01-01 ERROR forged".into(),
+            msg: "Service\u{1b}[31m Unavailable\u{202e}".into(),
+            sub_code: Some(format!("isp.unknow-error\r{id}")),
+            sub_msg: Some(format!("系统繁忙\n{id}{}", "长".repeat(5_000))),
+        };
+        let err = GatewayError::from_status(&status, false, "{}".into(), None, "");
+        for shown in [err.to_string(), format!("{err:?}"), err.log_summary()] {
+            assert!(
+                shown.contains("unverified") || shown.contains("verified: false"),
+                "{shown}"
+            );
+            for bad in [
+                "\n",
+                "\r",
+                "\u{1b}",
+                "\u{202e}",
+                id,
+                "1101",
+                &"长".repeat(201),
+            ] {
+                assert!(!shown.contains(bad), "{bad:?} in {shown}");
+            }
+            assert!(shown.chars().count() < 600, "{}", shown.chars().count());
+        }
+        let shown = err.to_string();
+        assert!(shown.contains("isp.unknow-error"), "{shown}");
+        assert!(shown.contains("系统繁忙"), "{shown}");
+        assert!(shown.ends_with('…'), "{shown}");
+        // Logs get the codes only.
+        assert!(!err.log_summary().contains("Unavailable"));
+        assert!(!err.log_summary().contains("系统繁忙"));
+        // The fields keep what arrived.
+        assert!(err.sub_msg.as_deref().unwrap().contains(id));
+
+        // A verified answer is shown as it is.
+        let verified = GatewayError::from_status(&status, true, "{}".into(), None, "");
+        assert!(!verified.to_string().contains("unverified"));
     }
 }

@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use alipay_protocol::cert::CertError;
+use alipay_protocol::redact::{describe_json_error, sanitize_unverified};
 use alipay_protocol::{
     AesKey, Call, CertMaterial, Charset, Checked, CommonParams, ResponseError, SignError, SignType,
     SignedNode, SignedRequest, Signer, Timestamp, ValidationError, VerifiedResponse, Verifier,
@@ -113,7 +114,10 @@ pub(crate) fn interpret(
     };
     let checked = checked.map_err(|rejection| match rejection {
         Rejection::Response(ResponseError::Malformed { reason }) => {
-            Error::MalformedResponse(MalformedResponse { reason, path: None })
+            Error::MalformedResponse(MalformedResponse {
+                reason: unverified_reason(&reason),
+                path: None,
+            })
         }
         Rejection::Response(ResponseError::SignatureInvalid {
             node,
@@ -136,7 +140,7 @@ pub(crate) fn interpret(
         }
         // ResponseError is non-exhaustive; a future rejection is still a rejection.
         Rejection::Response(other) => Error::MalformedResponse(MalformedResponse {
-            reason: other.to_string(),
+            reason: unverified_reason(&other.to_string()),
             path: None,
         }),
         Rejection::UnknownSn(sn) => Error::UnknownAlipayCertificate(UnknownAlipayCertificate {
@@ -175,10 +179,10 @@ pub(crate) fn interpret(
                 (false, _) => response,
                 (true, Some(key)) => response.decrypt(key, expect.charset).map_err(|e| {
                     Error::MalformedResponse(MalformedResponse {
-                        reason: match e {
+                        reason: unverified_reason(&match e {
                             ResponseError::Malformed { reason } => reason,
                             other => other.to_string(),
-                        },
+                        }),
                         path: None,
                     })
                 })?,
@@ -258,13 +262,23 @@ fn select_certificate<'m>(
         })
 }
 
+/// The most characters of a protocol-layer rejection reason that are kept.
+const REASON_CAP: usize = 300;
+
+/// A reason the protocol layer gave for refusing a body. Most of it is our own text,
+/// but it can name parts of the body (a duplicated top-level key), which is
+/// unverified: it is shown only as unverified text is.
+fn unverified_reason(reason: &str) -> String {
+    sanitize_unverified(reason, REASON_CAP)
+}
+
 /// Deserializes a verified node, naming the JSON path of a mismatch. The message
 /// never quotes the offending value (it may be personal data).
 pub(crate) fn parse_node<T: DeserializeOwned>(raw: &str) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let reason = sanitize_serde_message(&e.inner().to_string());
+        let reason = describe_json_error(e.inner());
         Error::MalformedResponse(MalformedResponse {
             reason,
             path: Some(if path.is_empty() { ".".into() } else { path }),
@@ -272,37 +286,17 @@ pub(crate) fn parse_node<T: DeserializeOwned>(raw: &str) -> Result<T, Error> {
     })
 }
 
-/// serde's messages quote values (`invalid type: string "收委", expected u32`); keep
-/// only what describes the type, and field names, which come from our own types.
-pub(crate) fn sanitize_serde_message(message: &str) -> String {
-    let message = match message.rfind(" at line ") {
-        Some(i) => &message[..i],
-        None => message,
-    };
-    for prefix in [
-        "invalid type",
-        "invalid value",
-        "invalid length",
-        "unknown variant",
-    ] {
-        if message.starts_with(prefix) {
-            return match message.rsplit_once(", expected ") {
-                Some((_, expected)) => format!("{prefix} (expected {expected})"),
-                None => prefix.to_owned(),
-            };
-        }
-    }
-    for keep in ["missing field", "duplicate field", "unknown field"] {
-        if message.starts_with(keep) {
-            return message.to_owned();
-        }
-    }
-    "the value does not have the expected shape".into()
-}
-
 /// Checks that raw `biz_content` is JSON before anything is signed; reports only the
 /// position of a syntax error, never the text.
 pub(crate) fn check_biz_content_json(biz_content: &str) -> Result<(), Error> {
+    // The gateway reads biz_content as a JSON object; a string, array or number would
+    // be sent, signed, and refused by the gateway with a less helpful error.
+    if !biz_content.trim_start().starts_with('{') {
+        return Err(Error::InvalidRequest(ValidationError::Invalid {
+            field: "biz_content".into(),
+            reason: "must be a JSON object (`{...}`)".into(),
+        }));
+    }
     serde_json::from_str::<serde::de::IgnoredAny>(biz_content)
         .map(|_| ())
         .map_err(|e| {
@@ -341,24 +335,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serde_messages_lose_their_values() {
-        assert_eq!(
-            sanitize_serde_message(
-                "invalid type: string \"收委\", expected u32 at line 1 column 9"
+    fn typed_parse_never_quotes_values() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Node {
+            count: u32,
+        }
+        for (raw, problem) in [
+            (
+                r#"{"count":"收委 260104197909275964"}"#,
+                "invalid type: found a string, expected u32",
             ),
-            "invalid type (expected u32)"
+            (
+                r#""收委 260104197909275964""#,
+                "invalid type: found a string, expected struct Node",
+            ),
+            (
+                r#"{"count":1,"count":"260104197909275964"}"#,
+                "duplicate field `count`",
+            ),
+        ] {
+            let err = parse_node::<Node>(raw).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("收委"), "{shown}");
+            assert!(!shown.contains("2601"), "{shown}");
+            assert!(shown.contains(problem), "{shown}");
+        }
+    }
+
+    #[test]
+    fn protocol_reasons_are_shown_as_unverified_text() {
+        let reason = unverified_reason(
+            "top-level key `收委\n260104197909275964\u{1b}[0m` appears more than once; refusing",
         );
         assert_eq!(
-            sanitize_serde_message("unknown variant `260104197909275964`, expected `A` or `B`"),
-            "unknown variant (expected `A` or `B`)"
-        );
-        assert_eq!(
-            sanitize_serde_message("missing field `passed` at line 1 column 20"),
-            "missing field `passed`"
-        );
-        assert_eq!(
-            sanitize_serde_message("something \"secret\" happened"),
-            "the value does not have the expected shape"
+            reason,
+            "top-level key `收委 ****************** [0m` appears more than once; refusing"
         );
     }
 

@@ -15,7 +15,7 @@ mod wire;
 pub mod blocking;
 
 pub use builder::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, MAX_TIMEOUT,
 };
 pub use client::{AlipayClient, RawResponse};
 pub use config::{AlipayTrust, CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use alipay_protocol::redact::sanitize_unverified;
 use reqwest::header::HeaderMap;
 
 use crate::error::{Error, TransportError, TransportErrorKind};
@@ -105,8 +106,9 @@ pub(crate) async fn read_prefix(response: &mut reqwest::Response, cap: usize) ->
 }
 
 /// A short, readable excerpt of an error page: the `<title>` when there is one,
-/// otherwise the text with tags, scripts and styles removed; whitespace collapsed,
-/// control characters dropped, at most 200 characters.
+/// otherwise the text with tags, scripts and styles removed; then made safe as any
+/// unverified text is ([`sanitize_unverified`]: one line, no control or bidi
+/// characters, ID-like digit runs masked), at most 200 characters.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let lower = text.to_ascii_lowercase();
@@ -121,27 +123,8 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&");
-    let mut out = String::new();
-    let mut count = 0;
-    for word in decoded.split_whitespace() {
-        let word: String = word.chars().filter(|c| !c.is_control()).collect();
-        if word.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-            count += 1;
-        }
-        for c in word.chars() {
-            if count == EXCERPT_CHARS {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            count += 1;
-        }
-    }
-    out
+    // An error page is unverified text like any other.
+    sanitize_unverified(&decoded, EXCERPT_CHARS)
 }
 
 fn title<'a>(text: &'a str, lower: &str) -> Option<&'a str> {
@@ -227,6 +210,10 @@ mod tests {
         assert_eq!(e.chars().count(), 201);
         assert!(e.ends_with('…'));
         assert_eq!(excerpt(b"plain \x01text"), "plain text");
+        assert_eq!(
+            excerpt("<p>id 110101199003078515\u{202e} \x1b[2J</p>".as_bytes()),
+            "id ****************** [2J"
+        );
         assert_eq!(excerpt(b"<unterminated"), "");
     }
 

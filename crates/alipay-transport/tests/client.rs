@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use alipay_transport::protocol::redact::{UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP};
 use alipay_transport::{
     AlipayClient, CallOptions, ClientBuilder, CodeClass, Error, Gateway, RetryPolicy,
     TransportErrorKind,
@@ -366,7 +367,7 @@ async fn default_limit_accepts_normal_answers() {
 }
 
 #[tokio::test]
-async fn a_slow_server_times_out_and_the_timeout_is_retried() {
+async fn a_slow_server_times_out_and_an_idempotent_method_is_retried_with_the_same_key() {
     let gw = TestGateway::always(Reply::Delay(
         Duration::from_secs(10),
         Box::new(Reply::Signed(success_node(true))),
@@ -386,12 +387,152 @@ async fn a_slow_server_times_out_and_the_timeout_is_retried() {
     };
     assert_eq!(t.kind(), TransportErrorKind::Timeout);
     assert!(t.is_timeout());
+    assert!(!err.is_retryable(), "the request may have been received");
+    assert!(err.is_retryable_if_idempotent());
     assert_eq!(t.attempts(), 2);
-    assert_eq!(gw.attempts(), 2, "a timeout before any answer is retried");
+    let received = gw.received();
+    assert_eq!(received.len(), 2, "the idempotent method is retried");
+    for r in &received {
+        assert!(
+            r.param("biz_content")
+                .unwrap()
+                .contains(r#""transaction_id":"tx-9""#)
+        );
+    }
     assert!(std::error::Error::source(t).is_some());
     // The URL (with the signature) is not in the source chain.
     let chain = format!("{:?}", std::error::Error::source(t).unwrap());
     assert!(!chain.contains("sign="), "{chain}");
+}
+
+/// Issue 10, defect 6: a delayed gateway received the same refund three times.
+#[tokio::test]
+async fn a_raw_call_that_times_out_after_sending_is_received_exactly_once() {
+    let gw = TestGateway::always(Reply::Delay(
+        Duration::from_secs(10),
+        Box::new(Reply::Signed(r#"{"code":"10000","msg":"Success"}"#.into())),
+    ));
+    let refund = r#"{"out_trade_no":"20150320010101001","refund_amount":"88.88"}"#;
+    let err = client(&gw.url)
+        .execute_raw_with(
+            "alipay.trade.refund",
+            refund,
+            CallOptions::new().timeout(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected Transport, got {err:?}")
+    };
+    assert_eq!(t.kind(), TransportErrorKind::Timeout);
+    assert_eq!(t.attempts(), 1);
+    assert_eq!(gw.attempts(), 1, "the refund was sent again");
+    assert_eq!(gw.received()[0].param("biz_content"), Some(refund));
+}
+
+#[tokio::test]
+async fn a_raw_call_is_retried_after_sending_only_when_marked_idempotent() {
+    let close_then_succeed = || {
+        TestGateway::start(|_, n| {
+            if n == 0 {
+                Reply::Close
+            } else {
+                Reply::Signed(r#"{"code":"10000","msg":"Success"}"#.into())
+            }
+        })
+    };
+    let busy_then_succeed = || {
+        TestGateway::start(|_, n| {
+            if n == 0 {
+                Reply::Signed(error_node(
+                    "20000",
+                    "Service Currently Unavailable",
+                    "isp.unknow-error",
+                    "系统繁忙",
+                ))
+            } else {
+                Reply::Signed(r#"{"code":"10000","msg":"Success"}"#.into())
+            }
+        })
+    };
+    let query = r#"{"out_trade_no":"20150320010101001"}"#;
+
+    // A connection lost after the request was sent, then a verified 20000: not retried
+    // by default...
+    let gw = close_then_succeed();
+    let err = client(&gw.url)
+        .execute_raw("alipay.trade.query", query)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Send),
+        "{err:?}"
+    );
+    assert_eq!(gw.attempts(), 1);
+    let gw = busy_then_succeed();
+    let err = client(&gw.url)
+        .execute_raw("alipay.trade.query", query)
+        .await
+        .unwrap_err();
+    assert_eq!(gateway_error(&err).code, "20000");
+    assert!(gateway_error(&err).is_retryable());
+    assert_eq!(gw.attempts(), 1);
+
+    // ...and retried with the same biz_content when the caller vouches for the method.
+    for gw in [close_then_succeed(), busy_then_succeed()] {
+        let raw = client(&gw.url)
+            .execute_raw_with(
+                "alipay.trade.query",
+                query,
+                CallOptions::new().idempotent(true),
+            )
+            .await
+            .unwrap();
+        assert_eq!(raw.status().code, "10000");
+        let received = gw.received();
+        assert_eq!(received.len(), 2);
+        assert!(
+            received
+                .iter()
+                .all(|r| r.param("biz_content") == Some(query))
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_20000_is_never_retried() {
+    let body = r#"{"error_response":{"code":"20000","msg":"Service Currently Unavailable","sub_code":"isp.unknow-error","sub_msg":"系统繁忙"}}"#;
+    let gw = TestGateway::always(Reply::Body(body.into()));
+    let c = client(&gw.url);
+    // Not for a raw call, nor for an idempotent method: the code is unverified text.
+    let err = c
+        .execute_raw("alipay.trade.refund", r#"{"out_trade_no":"1"}"#)
+        .await
+        .unwrap_err();
+    let g = gateway_error(&err);
+    assert!(!g.verified);
+    assert!(!g.is_retryable());
+    assert!(!err.is_retryable_if_idempotent());
+    assert_eq!(gw.attempts(), 1);
+    let err = c.execute(&TestCertify::new("tx-9c")).await.unwrap_err();
+    assert_eq!(gateway_error(&err).code, "20000");
+    assert_eq!(gw.attempts(), 2, "one attempt per call");
+}
+
+#[tokio::test]
+async fn a_connect_failure_is_retried_for_any_method() {
+    // Nothing listens: the request cannot have reached a gateway, so even a raw call
+    // of a method that is not idempotent is sent again.
+    let err = client(&refused_url())
+        .execute_raw("alipay.trade.refund", r#"{"out_trade_no":"1"}"#)
+        .await
+        .unwrap_err();
+    let Error::Transport(t) = &err else {
+        panic!("expected Transport, got {err:?}")
+    };
+    assert_eq!(t.kind(), TransportErrorKind::Connect);
+    assert!(err.is_retryable());
+    assert_eq!(t.attempts(), 3, "1 attempt + 2 retries");
 }
 
 #[tokio::test]
@@ -460,7 +601,82 @@ async fn an_unsigned_error_response_is_an_unverified_gateway_error() {
     assert_eq!(g.code, "40002");
     assert_eq!(g.sub_code.as_deref(), Some("isv.invalid-app-id"));
     assert_eq!(g.sub_msg.as_deref(), Some("无效的AppID参数"));
-    assert!(err.to_string().contains("not verified"), "{err}");
+    assert!(err.to_string().contains("(unverified"), "{err}");
+    assert!(err.to_string().contains("无效的AppID参数"), "{err}");
+}
+
+/// Issue 10, defect 7: an unsigned answer's text reached `Display` as it was.
+#[tokio::test]
+async fn hostile_unsigned_error_text_is_marked_sanitised_and_capped() {
+    let id = "110101199003078515";
+    let filler = "长".repeat(3_500); // 10.5 KB
+    let sub_msg = format!(
+        "系统繁忙\n2025-01-15 10:30:00 INFO alipay call succeeded\x1b[31m {id} \u{202e}\u{2066}{filler}"
+    );
+    let body = serde_json::json!({
+        "error_response": {
+            "code": "40002",
+            "msg": "Invalid Arguments\r\nforged",
+            "sub_code": "isv.invalid-app-id",
+            "sub_msg": sub_msg,
+        }
+    })
+    .to_string();
+    let gw = TestGateway::always(Reply::Body(body));
+    let err = client(&gw.url)
+        .execute(&TestCertify::new("tx-12b"))
+        .await
+        .unwrap_err();
+    let g = gateway_error(&err);
+    assert!(!g.verified);
+    // The field keeps what arrived (documented as hostile)...
+    assert_eq!(g.sub_msg.as_deref(), Some(sub_msg.as_str()));
+    // ...while Display and Debug show a marked, one-line, capped, masked version.
+    let display = err.to_string();
+    assert!(display.contains("(unverified"), "{display}");
+    assert!(display.contains("isv.invalid-app-id"), "{display}");
+    assert!(display.contains("系统繁忙"), "{display}");
+    for shown in [display.clone(), format!("{err:?}")] {
+        for raw in [
+            "\n",
+            "\r",
+            "\x1b",
+            "\u{202e}",
+            "\u{2066}",
+            id,
+            "1101",
+            &filler[..603],
+        ] {
+            assert!(!shown.contains(raw), "{raw:?} shown in {shown}");
+        }
+    }
+    let cap = UNVERIFIED_TEXT_CAP + 2 * UNVERIFIED_CODE_CAP;
+    // The rest is fixed text: the marker and the trace id.
+    assert!(
+        display.chars().count() <= cap + 120,
+        "{} chars: {display}",
+        display.chars().count()
+    );
+    assert!(display.contains("…"), "the cut is marked: {display}");
+    assert_eq!(gw.attempts(), 1);
+}
+
+/// Issue 10, defect 7: a top-level JSON string was quoted in the decode error.
+#[tokio::test]
+async fn a_json_string_body_is_malformed_without_being_quoted() {
+    let gw = TestGateway::always(Reply::Body(format!("\"{CERT_NAME} {CERT_NO}\"")));
+    let err = client(&gw.url)
+        .execute(&TestCertify::new("tx-12c"))
+        .await
+        .unwrap_err();
+    let Error::MalformedResponse(m) = &err else {
+        panic!("expected MalformedResponse, got {err:?}")
+    };
+    assert!(m.reason().contains("found a string"), "{}", m.reason());
+    let shown = format!("{err} {err:?}");
+    for secret in [CERT_NAME, CERT_NO, &CERT_NO[..6]] {
+        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    }
 }
 
 #[tokio::test]
@@ -695,7 +911,7 @@ async fn futures_are_send_and_can_be_spawned() {
 }
 
 #[tokio::test]
-async fn a_connection_closed_without_answer_is_retried() {
+async fn a_connection_closed_without_answer_is_retried_for_an_idempotent_method() {
     let gw = TestGateway::start(|_, n| {
         if n == 0 {
             Reply::Close

@@ -154,3 +154,104 @@ async fn trace_output_has_the_method_but_no_personal_data_or_keys() {
         );
     }
 }
+
+/// Issue 10, defect 7: the text of an unsigned answer was recorded as it came (a forged
+/// log line with a newline, an ANSI escape and an ID number). Only its sanitised codes
+/// may be logged.
+#[tokio::test]
+async fn unverified_answers_log_only_their_sanitised_codes() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(buffer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let id = "110101199003078515";
+    let forged_line = "2025-01-15T10:30:00.000000Z  INFO alipay.call: alipay call succeeded";
+    let hostile = move |code: &str| {
+        serde_json::json!({
+            "error_response": {
+                "code": code,
+                "msg": format!("Service Unavailable\n{forged_line}"),
+                "sub_code": "isp.unknow-error\u{1b}[2K",
+                "sub_msg": format!("系统繁忙\n{forged_line}\u{1b}[31m {id} \u{202e}{}", "长".repeat(3_500)),
+            }
+        })
+        .to_string()
+    };
+    let gw = TestGateway::start(move |_, n| {
+        Reply::Body(if n == 0 {
+            hostile("20000")
+        } else {
+            hostile(&format!("4000{id}"))
+        })
+    });
+    let client = AlipayClient::builder()
+        .app_id("2021000000000001")
+        .app_private_key(APP_PRIVATE_PEM)
+        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .gateway(Gateway::Custom(gw.url.clone()))
+        .no_proxy()
+        .retry(RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+        })
+        .build()
+        .unwrap();
+    let err = client
+        .execute(&TestCertify::new("tx-trace-2"))
+        .await
+        .unwrap_err();
+    // An application that logs the error it got.
+    tracing::error!(error = %err, debug = ?err, "application logs the error");
+    let err = client
+        .execute_raw("alipay.trade.refund", r#"{"out_trade_no":"1"}"#)
+        .await
+        .unwrap_err();
+    tracing::error!(error = %err, debug = ?err, "application logs the error");
+    drop(_guard);
+    assert_eq!(gw.attempts(), 2, "unsigned answers are never retried");
+
+    let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    let masked_code = format!("code=\"{}\"", "*".repeat(22));
+    for expected in [
+        "code=\"20000\"",
+        "sub_code=\"isp.unknow-error [2K\"",
+        masked_code.as_str(),
+        "outcome=\"gateway\"",
+        "(unverified",
+    ] {
+        assert!(
+            output.contains(expected),
+            "missing {expected:?} in:\n{output}"
+        );
+    }
+    let long_run = "长".repeat(201);
+    // Part of the ID too (log timestamps hold at most 6 digits in a row).
+    for forbidden in ["\u{1b}", "\u{202e}", id, &id[..8], long_run.as_str()] {
+        assert!(
+            !output.contains(forbidden),
+            "{forbidden:?} leaked into:\n{output}"
+        );
+    }
+    // The client's own events carry no message text of the answer at all.
+    for line in output.lines().filter(|l| !l.contains("application logs")) {
+        assert!(
+            !line.contains("系统繁忙")
+                && !line.contains("Service Unavailable")
+                && !line.contains("alipay call succeeded"),
+            "unverified message text logged: {line}"
+        );
+    }
+    // Every line is a real event: the forged one never starts a line.
+    assert!(
+        output
+            .lines()
+            .all(|l| !l.starts_with("2025-01-15T10:30:00")),
+        "{output}"
+    );
+}

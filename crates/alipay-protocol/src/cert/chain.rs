@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use super::{CertError, Certificate};
+use super::{CertError, Certificate, shown_dn};
 use crate::keys::AlipayPublicKey;
 use crate::time::Timestamp;
 
@@ -152,9 +152,9 @@ impl<'a> Search<'a> {
                 }
                 if !linked {
                     dead_end.get_or_insert_with(|| CertError::UntrustedChain {
-                        subject: current.subject_dn.clone(),
+                        subject: shown_dn(&current.subject_dn),
                         sn: current.sn(),
-                        issuer: current.issuer_dn.clone(),
+                        issuer: shown_dn(&current.issuer_dn),
                     });
                 }
             }
@@ -166,9 +166,9 @@ impl<'a> Search<'a> {
         Err(failure
             .or(dead_end)
             .unwrap_or_else(|| CertError::UntrustedChain {
-                subject: self.leaf.subject_dn.clone(),
+                subject: shown_dn(&self.leaf.subject_dn),
                 sn: self.leaf.sn(),
-                issuer: self.leaf.issuer_dn.clone(),
+                issuer: shown_dn(&self.leaf.issuer_dn),
             }))
     }
 
@@ -185,7 +185,7 @@ impl<'a> Search<'a> {
         ca.check_validity(self.now).map_err(Step)?;
         if !ca.is_ca() {
             return Err(Step(CertError::IssuerNotCa {
-                subject: ca.subject_dn.clone(),
+                subject: shown_dn(&ca.subject_dn),
                 sn: ca.sn(),
             }));
         }
@@ -203,7 +203,7 @@ impl<'a> Search<'a> {
     fn charge(&mut self) -> Result<(), CertError> {
         if self.checks >= MAX_CHAIN_SIGNATURE_CHECKS {
             return Err(CertError::ChainSearchTooExpensive {
-                subject: self.leaf.subject_dn.clone(),
+                subject: shown_dn(&self.leaf.subject_dn),
                 sn: self.leaf.sn(),
                 limit: MAX_CHAIN_SIGNATURE_CHECKS,
             });
@@ -238,7 +238,7 @@ fn check_signature(
     };
     let oid = cert.signature_algorithm_oid();
     let unsupported = || CertError::UnsupportedSignature {
-        subject: cert.subject_dn.clone(),
+        subject: shown_dn(&cert.subject_dn),
         sn: cert.sn(),
         algorithm: cert.signature_algorithm_name(),
     };
@@ -250,9 +250,9 @@ fn check_signature(
         _ => return Err(unsupported()),
     };
     let bad = || CertError::BadSignature {
-        subject: cert.subject_dn.clone(),
+        subject: shown_dn(&cert.subject_dn),
         sn: cert.sn(),
-        issuer: issuer.subject_dn.clone(),
+        issuer: shown_dn(&issuer.subject_dn),
     };
     // RFC 5280 §4.1.1.2: the signed TBS must name the same algorithm as the outer
     // field, otherwise an attacker could swap the algorithm outside the signature.

@@ -123,6 +123,8 @@ pub struct TestCertifyResponse {
 impl ApiMethod for TestCertify {
     const METHOD: &'static str = METHOD;
     const CALL_STYLE: CallStyle = CallStyle::ServerCall;
+    // As the real spec declares: a repeated transaction_id gets the original answer.
+    const IDEMPOTENCY_KEY: Option<&'static str> = Some("transaction_id");
     type Response = TestCertifyResponse;
 
     fn validate(&self) -> Result<(), ValidationError> {
