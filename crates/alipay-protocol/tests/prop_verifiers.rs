@@ -128,7 +128,11 @@ fn key_like_text() -> impl Strategy<Value = String> {
 #[test]
 fn quote_detector_finds_41_characters_not_40() {
     let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
-    let input = format!("-----BEGIN PRIVATE KEY-----\n{}\\n{}\n", &key[..30], &key[30..]);
+    let input = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\\n{}\n",
+        &key[..30],
+        &key[30..]
+    );
     let msg = |quote: &str| format!("the key could not be read: `{quote}` is not base64");
     assert!(oracle::quoted_input(&msg(&key[..41]), input.as_bytes()).is_some());
     assert!(oracle::quoted_input(&msg(&key[..40]), input.as_bytes()).is_none());
@@ -167,6 +171,8 @@ fn the_oracle_reaches_verified_results() {
             notified += 1;
         }
     }
-    println!("verified: {genuine} genuine, {fallback} via fallback, {mutated} mutated; {notified} mutated notifications");
+    println!(
+        "verified: {genuine} genuine, {fallback} via fallback, {mutated} mutated; {notified} mutated notifications"
+    );
     assert!(genuine > 0 && fallback > 0 && mutated > 0 && notified > 0);
 }

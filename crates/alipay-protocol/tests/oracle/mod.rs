@@ -83,7 +83,9 @@ const WORDS: &[&str] = &[
     "%26",
     "%3D",
 ];
-const CJK: &[char] = &['中', '文', '测', '试', '张', '三', '€', 'é', 'ß', '，', '\u{feff}'];
+const CJK: &[char] = &[
+    '中', '文', '测', '试', '张', '三', '€', 'é', 'ß', '，', '\u{feff}',
+];
 const ASTRAL: &[char] = &['😀', '𠀀', '\u{10ffff}', '𝄞'];
 
 /// One piece of generated text, biased towards what escaping and splitting trip on.
@@ -613,7 +615,11 @@ impl ResponseCase {
     /// Builds the body and what was signed; `None` when the case cannot be sent (text
     /// that the charset cannot encode).
     pub fn scenario(&self) -> Option<(ResponseScenario, bool)> {
-        let charset = if self.gbk { Charset::Gbk } else { Charset::Utf8 };
+        let charset = if self.gbk {
+            Charset::Gbk
+        } else {
+            Charset::Utf8
+        };
         let mut fields = Vec::new();
         if self.with_status {
             fields.push(("code".to_owned(), "10000".to_owned()));
@@ -987,7 +993,11 @@ impl NotifyCase {
     /// Builds the body and the genuine parameters; `None` when the case cannot be sent
     /// or is ambiguous by construction (see below).
     pub fn scenario(&self) -> Option<(NotifyScenario, bool)> {
-        let charset = if self.gbk { Charset::Gbk } else { Charset::Utf8 };
+        let charset = if self.gbk {
+            Charset::Gbk
+        } else {
+            Charset::Utf8
+        };
         let mut genuine: Vec<(String, String)> = Vec::new();
         for (name, value) in self.params.iter().take(10) {
             let name = name.render();
@@ -1001,7 +1011,10 @@ impl NotifyCase {
         // A genuine value holding both `&` and `=` (`x&k=v`) signs the same content as
         // the parameters `x` and `k=v`: no verifier can tell those apart, so such a
         // genuine set is not a fair test.
-        if genuine.iter().any(|(_, v)| v.contains('&') && v.contains('=')) {
+        if genuine
+            .iter()
+            .any(|(_, v)| v.contains('&') && v.contains('='))
+        {
             return None;
         }
         if self.charset || self.gbk {
@@ -1034,7 +1047,10 @@ impl NotifyCase {
                     sent.insert(0, (name, Some(String::new())));
                 }
                 PairMutation::Insert { at, name, value } => {
-                    sent.insert(*at as usize % (n + 1), (name.render(), Some(value.render())));
+                    sent.insert(
+                        *at as usize % (n + 1),
+                        (name.render(), Some(value.render())),
+                    );
                 }
                 PairMutation::SetValue { at, value } if n > 0 => {
                     sent[*at as usize % n].1 = Some(value.render());
@@ -1197,9 +1213,9 @@ fn rolling_hashes(bytes: &[u8], n: usize, out: &mut Vec<u64>) {
         return;
     }
     let top = (1..n).fold(1u64, |p, _| p.wrapping_mul(HASH_BASE));
-    let mut h = bytes[..n]
-        .iter()
-        .fold(0u64, |h, &b| h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b)));
+    let mut h = bytes[..n].iter().fold(0u64, |h, &b| {
+        h.wrapping_mul(HASH_BASE).wrapping_add(u64::from(b))
+    });
     out.push(h);
     for i in n..bytes.len() {
         h = h
@@ -1285,12 +1301,22 @@ pub fn key_case(data: &[u8]) {
     let input = Quotable::new(data);
     if let Err(e) = AppPrivateKey::parse(data) {
         assert_not_quoting("AppPrivateKey::parse error", &e.to_string(), &input, &[]);
-        assert_not_quoting("AppPrivateKey::parse error Debug", &format!("{e:?}"), &input, &[]);
+        assert_not_quoting(
+            "AppPrivateKey::parse error Debug",
+            &format!("{e:?}"),
+            &input,
+            &[],
+        );
     }
     match AlipayPublicKey::parse(data) {
         Err(e) => {
             assert_not_quoting("AlipayPublicKey::parse error", &e.to_string(), &input, &[]);
-            assert_not_quoting("AlipayPublicKey::parse error Debug", &format!("{e:?}"), &input, &[]);
+            assert_not_quoting(
+                "AlipayPublicKey::parse error Debug",
+                &format!("{e:?}"),
+                &input,
+                &[],
+            );
         }
         Ok(k) => {
             let _ = (k.fingerprint(), k.bits(), k.check_sign_type(SignType::Rsa2));
@@ -1346,9 +1372,19 @@ pub fn cert_case(data: &[u8]) {
         Err(e) => assert_not_quoting("root_cert_sn error", &e.to_string(), &input, &allowed),
     }
     if let Err(e) = AlipayCertificate::parse(data) {
-        assert_not_quoting("AlipayCertificate::parse error", &e.to_string(), &input, &allowed);
+        assert_not_quoting(
+            "AlipayCertificate::parse error",
+            &e.to_string(),
+            &input,
+            &allowed,
+        );
     }
     if let Err(e) = AppCertificate::parse(data) {
-        assert_not_quoting("AppCertificate::parse error", &e.to_string(), &input, &allowed);
+        assert_not_quoting(
+            "AppCertificate::parse error",
+            &e.to_string(),
+            &input,
+            &allowed,
+        );
     }
 }
