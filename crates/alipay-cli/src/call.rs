@@ -145,31 +145,66 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
 }
 
 fn report_error(error: &Error, as_json: bool) {
+    use alipay_protocol::redact::{UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP, sanitize_unverified};
     let gateway = error.as_gateway();
+    // An unsigned answer may come from anyone on the path: its text is shown as one
+    // capped line with ID-like numbers masked, after saying it is unverified. Verified
+    // text is Alipay's, shown whole but never with raw control characters.
+    let shown = |verified: bool, text: &str, cap: usize| {
+        if verified {
+            crate::terminal_safe(text)
+        } else {
+            sanitize_unverified(text, cap)
+        }
+    };
     if as_json {
         let mut v =
             json!({"outcome": "error", "kind": error.kind_name(), "message": error.to_string()});
         if let Some(g) = gateway {
-            v["code"] = json!(g.code);
-            v["sub_code"] = json!(g.sub_code);
+            let ok = g.verified;
+            v["verified"] = json!(ok);
+            v["code"] = json!(shown(ok, &g.code, UNVERIFIED_CODE_CAP));
+            v["sub_code"] = json!(
+                g.sub_code
+                    .as_deref()
+                    .map(|s| shown(ok, s, UNVERIFIED_CODE_CAP))
+            );
             // The invalid-signature answer echoes the request, personal data included.
             if g.sub_code.as_deref() != Some("isv.invalid-signature") {
-                v["sub_msg"] = json!(g.sub_msg);
+                v["sub_msg"] = json!(g.sub_msg.as_deref().map(|s| shown(
+                    ok,
+                    s,
+                    UNVERIFIED_TEXT_CAP
+                )));
             }
-            v["verified"] = json!(g.verified);
         }
         println!("{v}");
         return;
     }
     eprintln!("error ({}): {error}", error.kind_name());
     if let Some(g) = gateway {
-        eprintln!("  code:     {} {}", g.code, g.msg);
-        eprintln!("  sub_code: {}", g.sub_code.as_deref().unwrap_or("-"));
-        if g.sub_code.as_deref() != Some("isv.invalid-signature") {
-            eprintln!("  sub_msg:  {}", g.sub_msg.as_deref().unwrap_or("-"));
+        let ok = g.verified;
+        if !ok {
+            eprintln!("  (the gateway did not sign this answer: what follows is unverified)");
         }
-        if !g.verified {
-            eprintln!("  (the gateway did not sign this answer: it is unverified)");
+        eprintln!(
+            "  code:     {} {}",
+            shown(ok, &g.code, UNVERIFIED_CODE_CAP),
+            shown(ok, &g.msg, UNVERIFIED_TEXT_CAP)
+        );
+        eprintln!(
+            "  sub_code: {}",
+            g.sub_code
+                .as_deref()
+                .map_or("-".into(), |s| shown(ok, s, UNVERIFIED_CODE_CAP))
+        );
+        if g.sub_code.as_deref() != Some("isv.invalid-signature") {
+            eprintln!(
+                "  sub_msg:  {}",
+                g.sub_msg
+                    .as_deref()
+                    .map_or("-".into(), |s| shown(ok, s, UNVERIFIED_TEXT_CAP))
+            );
         }
         if let Some(diff) = g.sign_content_diff() {
             eprintln!("  sign content vs the gateway's: {diff}");

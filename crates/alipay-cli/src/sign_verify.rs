@@ -261,8 +261,18 @@ impl Report {
                     report.code = Some(s.code.clone());
                     report.sub_code = s.sub_code.clone();
                 }
-                if let Ok(Value::Object(m)) = v.parse::<Value>() {
-                    report.fields = m;
+                match v.parse::<Value>() {
+                    Ok(Value::Object(m)) => report.fields = m,
+                    _ if v.is_encrypted() => {}
+                    // Verified but not readable here (e.g. a lone surrogate escape):
+                    // say so rather than show an empty field list.
+                    _ => {
+                        report.message = Some(
+                            "the node verified but cannot be read as a JSON object here, so no \
+                             fields are shown"
+                                .into(),
+                        )
+                    }
                 }
                 if v.outcome() == Outcome::VerifiedWithSlashFallback {
                     report.message = Some(
@@ -273,11 +283,32 @@ impl Report {
                 }
             }
             Ok(Checked::UnsignedError(u)) => {
+                use alipay_protocol::redact::{
+                    UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP, sanitize_unverified,
+                };
+                // Unverified, so hostile: every value is shown as one capped line with
+                // ID-like numbers masked, in JSON as on the terminal.
                 report.node = Some(u.node.key().to_owned());
-                report.code = Some(u.status.code.clone());
-                report.sub_code = u.status.sub_code.clone();
+                report.code = Some(sanitize_unverified(&u.status.code, UNVERIFIED_CODE_CAP));
+                report.sub_code = u
+                    .status
+                    .sub_code
+                    .as_deref()
+                    .map(|s| sanitize_unverified(s, UNVERIFIED_CODE_CAP));
                 if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&u.raw) {
-                    report.fields = m;
+                    report.fields = m
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let text = match v {
+                                Value::String(s) => s,
+                                other => other.to_string(),
+                            };
+                            (
+                                sanitize_unverified(&k, UNVERIFIED_CODE_CAP),
+                                Value::String(sanitize_unverified(&text, UNVERIFIED_TEXT_CAP)),
+                            )
+                        })
+                        .collect();
                 }
                 report.message = Some(
                     "the gateway answered an error without a signature: nothing was verified; typical \

@@ -160,6 +160,7 @@ impl VerifiedResponse {
         let plain = key
             .decrypt(&ciphertext, charset)
             .map_err(|e| malformed(e.to_string()))?;
+        check_unique_keys(&self.node, &plain)?;
         let status = serde_json::from_str::<GatewayStatus>(&plain)
             .map_err(|e| json_problem(&e))
             .map_err(|e| malformed(format!("the decrypted node is not a JSON object ({e})")))?;
@@ -341,11 +342,7 @@ impl SignedNode<'_> {
     /// Whether the node is an error (`error_response`, or a non-empty `sub_code`). An
     /// encrypted node is not known to be an error.
     pub fn is_error(&self) -> bool {
-        *self.node == Node::Error
-            || self
-                .status
-                .and_then(|s| s.sub_code.as_deref())
-                .is_some_and(|s| !s.is_empty())
+        is_error_node(self.node, self.status)
     }
 }
 
@@ -439,11 +436,7 @@ where
         }
     };
     let Some(sign) = sign.filter(|s| !s.is_empty()) else {
-        let is_error = node == Node::Error
-            || status
-                .as_ref()
-                .and_then(|s| s.sub_code.as_deref())
-                .is_some_and(|s| !s.is_empty());
+        let is_error = is_error_node(&node, status.as_ref());
         return match (is_error, status) {
             (true, Some(status)) => Ok(Checked::UnsignedError(UnsignedError {
                 node,
@@ -490,6 +483,9 @@ where
             }
         }
     };
+    if verified_text.starts_with('{') {
+        check_unique_keys(&node, &verified_text)?;
+    }
     let status = if outcome == Outcome::VerifiedWithSlashFallback {
         // The replaced text is what verified; its result fields are read from it alone,
         // and it must still be the same kind of node.
@@ -504,6 +500,97 @@ where
         status,
         alipay_cert_sn,
     }))
+}
+
+/// Refuses a verified node in which some object repeats a key: readers disagree on
+/// which value counts (serde_json's `Value` keeps the last, a typed struct refuses the
+/// node), so one signed answer could mean two things. The key is not quoted: it is
+/// signed, but may still be personal data.
+fn check_unique_keys(node: &Node, text: &str) -> Result<(), ResponseError> {
+    serde_json::from_str::<UniqueKeys>(text)
+        .map(|_| ())
+        .map_err(|e| {
+            malformed(format!(
+                "`{}` repeats a key inside an object or cannot be read ({}); refusing an \
+                 ambiguous answer",
+                node.key(),
+                if e.to_string().starts_with(DUPLICATE_KEY) {
+                    DUPLICATE_KEY.to_owned()
+                } else {
+                    json_problem(&e)
+                }
+            ))
+        })
+}
+
+const DUPLICATE_KEY: &str = "a key appears twice in one object";
+
+/// Walks any JSON value, failing on the first object that repeats a key.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeys)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom(DUPLICATE_KEY));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+}
+
+/// Whether a node is an error: `error_response`, or a method node with a non-empty
+/// `sub_code` whose `code` is not the success code. An unsigned node saying `10000` is
+/// a success whatever else it says, so a `sub_code` cannot pass it off as an
+/// (acceptable) unsigned error.
+fn is_error_node(node: &Node, status: Option<&GatewayStatus>) -> bool {
+    *node == Node::Error
+        || status.is_some_and(|s| {
+            s.code != "10000" && s.sub_code.as_deref().is_some_and(|sub| !sub.is_empty())
+        })
 }
 
 /// Re-reads the result fields of a node that verified only after `\/` → `/`.

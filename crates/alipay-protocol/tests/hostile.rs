@@ -239,3 +239,43 @@ fn a_duplicated_hostile_key_is_not_echoed() {
     assert!(err.to_string().contains("more than once"), "{err}");
     assert_safe(&err.to_string());
 }
+
+/// A body signed by the test Alipay key, as the gateway would sign it.
+fn signed_body(method_key: &str, node: &str) -> String {
+    use alipay_protocol::{AppPrivateKey, envelope};
+    let key = AppPrivateKey::parse(read("keys/alipay_private_pkcs8.pem")).unwrap();
+    let sign = envelope::sign_base64(&key, SignType::Rsa2, Charset::Utf8, node).unwrap();
+    format!("{{\"{method_key}\":{node},\"sign\":\"{sign}\"}}")
+}
+
+/// Readers disagree on a repeated key (last wins, or refused): one signed node must
+/// not mean two things.
+#[test]
+fn a_signed_node_with_a_repeated_key_is_refused() {
+    let case = serde_json::json!({"method": "alipay.trade.query"});
+    let ok = signed_body(
+        "alipay_trade_query_response",
+        r#"{"code":"10000","msg":"Success","total_amount":"0.01","fund":{"a":1}}"#,
+    );
+    assert!(matches!(verify(&case, &ok), Ok(Checked::Verified(_))));
+    for node in [
+        r#"{"code":"10000","msg":"Success","total_amount":"0.01","total_amount":"999.00"}"#,
+        r#"{"code":"10000","msg":"Success","fund":[{"a":1,"\u0061":2}]}"#,
+    ] {
+        let err = verify(&case, &signed_body("alipay_trade_query_response", node)).unwrap_err();
+        assert_eq!(err.outcome(), Outcome::RejectMalformed, "{node}");
+        assert!(err.to_string().contains("twice"), "{err}");
+        assert!(!err.to_string().contains("999"), "{err}");
+    }
+}
+
+/// An unsigned node saying `10000` is a success, whatever `sub_code` it adds.
+#[test]
+fn an_unsigned_success_cannot_pose_as_an_error() {
+    let case = serde_json::json!({"method": "alipay.trade.query"});
+    let body = r#"{"alipay_trade_query_response":{"code":"10000","msg":"Success","sub_code":"x","trade_status":"TRADE_SUCCESS"}}"#;
+    assert_eq!(
+        verify(&case, body).unwrap_err().outcome(),
+        Outcome::RejectUnsignedSuccess
+    );
+}
