@@ -28,11 +28,13 @@ pub(crate) struct Page {
     pub(crate) response: Vec<Row>,
 }
 
-pub(crate) fn run(page: &Path, output: Option<&Path>) -> Result<(), String> {
+/// `cargo xtask import-doc PAGE [-o SPEC]`: reads the page and writes the spec TOML to
+/// `output` (standard output when `None`).
+pub fn run(page: &Path, output: Option<&Path>) -> Result<(), String> {
     let text =
         fs::read_to_string(page).map_err(|e| format!("cannot read {}: {e}", page.display()))?;
-    let parsed = parse_page(&text).map_err(|e| format!("{}: {e}", page.display()))?;
-    let toml = to_spec_toml(&parsed, &page.display().to_string());
+    let toml = import(&text, &page.display().to_string())
+        .map_err(|e| format!("{}: {e}", page.display()))?;
     match output {
         Some(out) => {
             fs::write(out, toml).map_err(|e| format!("cannot write {}: {e}", out.display()))
@@ -42,6 +44,12 @@ pub(crate) fn run(page: &Path, output: Option<&Path>) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Converts the text of a doc page into spec TOML; `source` is recorded as the spec's
+/// `source`. The error names the line that could not be read.
+pub fn import(page_text: &str, source: &str) -> Result<String, String> {
+    Ok(to_spec_toml(&parse_page(page_text)?, source))
 }
 
 pub(crate) fn parse_page(text: &str) -> Result<Page, String> {
@@ -203,7 +211,10 @@ pub(crate) fn to_spec_toml(page: &Page, source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codegen::workspace_root;
+
+    fn workspace_root() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
 
     const METHOD: &str = "zhima.customer.certification.material.certify";
 

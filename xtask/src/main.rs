@@ -3,7 +3,8 @@
 //! Alipay doc page into a spec. The build never needs xtask.
 
 mod codegen;
-mod import_doc;
+
+use xtask::import_doc;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
