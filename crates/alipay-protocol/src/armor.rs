@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 /// The longest PEM label shown in an error. The longest real one,
 /// `NEW CERTIFICATE REQUEST`, has 23 characters; anything longer is not a label but text
 /// that ran into the header (a missing `-----` swallows the base64 body).
-const MAX_LABEL_LEN: usize = 40;
+const MAX_LABEL_LEN: usize = 32;
 
 /// The input with what copying leaves around a key removed: a UTF-8 BOM, surrounding
 /// whitespace and quotes (`"…"`, `'…'`), and the escapes of JSON or shell strings

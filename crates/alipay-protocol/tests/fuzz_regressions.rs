@@ -59,11 +59,3 @@ fn key_parse_findings_stay_fixed() {
 fn cert_parse_findings_stay_fixed() {
     replay("cert_parse", oracle::cert_case);
 }
-
-/// Findings reported but not fixed yet (FUZZING.md, "Open"): `cargo test -- --ignored`
-/// shows whether they still reproduce. Move an input to `fuzz/regressions/` once fixed.
-#[test]
-#[ignore = "open fuzz findings, see FUZZING.md"]
-fn open_key_parse_findings() {
-    replay("../regressions-open/key_parse", oracle::key_case);
-}
