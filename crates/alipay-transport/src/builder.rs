@@ -446,10 +446,7 @@ impl<C> ClientBuilder<C> {
         };
 
         let gateway = parse_gateway(self.gateway.url())?;
-        if gateway.url.starts_with("http://")
-            && !is_loopback_url(&gateway.url)
-            && !self.allow_plain_http
-        {
+        if gateway.plain_http && !is_loopback_url(&gateway.url) && !self.allow_plain_http {
             return Err(BuildError::InvalidField {
                 field: "gateway",
                 reason: format!(
@@ -613,6 +610,8 @@ fn is_loopback_url(url: &str) -> bool {
 struct GatewayUrl {
     url: String,
     host: String,
+    /// The parsed scheme is `http` (the text may spell it `HTTP://`).
+    plain_http: bool,
 }
 
 fn parse_gateway(url: &str) -> Result<GatewayUrl, BuildError> {
@@ -645,6 +644,7 @@ fn parse_gateway(url: &str) -> Result<GatewayUrl, BuildError> {
     Ok(GatewayUrl {
         url: url.to_owned(),
         host,
+        plain_http: parsed.scheme() == "http",
     })
 }
 
@@ -675,6 +675,21 @@ fn load(source: &KeySource, role: KeyRole) -> Result<Vec<u8>, BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_recognised_however_the_scheme_is_spelt() {
+        for url in [
+            "http://gw.example/gateway.do",
+            "HTTP://gw.example/gateway.do",
+        ] {
+            assert!(parse_gateway(url).unwrap().plain_http, "{url}");
+        }
+        assert!(
+            !parse_gateway("HTTPS://gw.example/gateway.do")
+                .unwrap()
+                .plain_http
+        );
+    }
 
     #[test]
     fn loopback_gateways_bypass_the_system_proxy() {
