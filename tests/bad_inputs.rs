@@ -28,6 +28,7 @@ use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials,
     ZhimaCustomerCertificationMaterialCertifyRequestBuilder as RequestBuilder,
 };
+use alipay_api::{AnswerError, ErrorChain, VerifyError};
 use alipay_api::{
     BizContentError, BuildError, ClientBuilder, Error, Gateway, KeySource, RetryPolicy,
     ValidationError,
@@ -209,15 +210,18 @@ enum Got {
     Notify(NotifyError),
 }
 
+/// The message a user reads: the error's `Display` followed by its `source()` chain
+/// (each error's `Display` says only its own part), as `ErrorChain` prints it.
 impl std::fmt::Display for Got {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Got::Build(e) => e.fmt(f),
-            Got::Request(e) => e.fmt(f),
-            Got::BizContent(e) => e.fmt(f),
-            Got::Call(e) => e.fmt(f),
-            Got::Notify(e) => e.fmt(f),
-        }
+        let e: &(dyn std::error::Error + 'static) = match self {
+            Got::Build(e) => e,
+            Got::Request(e) => e,
+            Got::BizContent(e) => e,
+            Got::Call(e) => e,
+            Got::Notify(e) => e,
+        };
+        ErrorChain(e).fmt(f)
     }
 }
 
@@ -1943,7 +1947,10 @@ fn response_rows() -> Vec<Row> {
                 let body = fx.signed(SUCCESS_NODE);
                 call(fx, "truncated", http("200 OK", &body[..body.len() / 2]))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["truncated"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["truncated"]
+            ),
         ),
         row(
             R,
@@ -1974,7 +1981,10 @@ fn response_rows() -> Vec<Row> {
                     ),
                 )
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["JSON"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["JSON"]
+            ),
         ),
         row(
             R,
@@ -1990,7 +2000,10 @@ fn response_rows() -> Vec<Row> {
                     ),
                 )
             },
-            refused!(Got::Call(Error::HttpStatus(_)), ["502"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::HttpStatus(_))),
+                ["502"]
+            ),
         ),
         row(
             R,
@@ -2005,7 +2018,10 @@ fn response_rows() -> Vec<Row> {
                     http_typed("503 Service Unavailable", "text/html", &page),
                 )
             },
-            refused!(Got::Call(Error::HttpStatus(_)), ["503"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::HttpStatus(_))),
+                ["503"]
+            ),
         ),
         row(
             R,
@@ -2014,13 +2030,19 @@ fn response_rows() -> Vec<Row> {
                 let bytes = b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
                 call(fx, "redirect", Reply::Bytes(bytes))
             },
-            refused!(Got::Call(Error::HttpStatus(_)), ["302"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::HttpStatus(_))),
+                ["302"]
+            ),
         ),
         row(
             R,
             "empty body",
             |fx| call(fx, "empty", http("200 OK", "")),
-            refused!(Got::Call(Error::MalformedResponse(_)), ["empty|truncated"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["empty|truncated"]
+            ),
         ),
         row(
             R,
@@ -2037,7 +2059,7 @@ fn response_rows() -> Vec<Row> {
                 )
             },
             refused!(
-                Got::Call(Error::ResponseTooLarge { limit: 10_485_760 }),
+                Got::Call(Error::Answer(AnswerError::TooLarge { limit: 10_485_760 })),
                 ["larger than"]
             ),
         ),
@@ -2045,7 +2067,10 @@ fn response_rows() -> Vec<Row> {
             R,
             "endless body without Content-Length",
             |fx| call(fx, "endless", Reply::Endless),
-            refused!(Got::Call(Error::ResponseTooLarge { .. }), ["larger than"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::TooLarge { .. })),
+                ["larger than"]
+            ),
         )
         .after(|fx| {
             // Reading stopped near the limit: the server could write at most the limit
@@ -2067,7 +2092,10 @@ fn response_rows() -> Vec<Row> {
                 );
                 call(fx, "dup_node", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["more than once"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["more than once"]
+            ),
         ),
         row(
             R,
@@ -2077,7 +2105,10 @@ fn response_rows() -> Vec<Row> {
                 let body = body.replacen(r#","sign":"#, r#","sign":"AAAA","sign":"#, 1);
                 call(fx, "dup_sign", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["more than once"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["more than once"]
+            ),
         ),
         row(
             R,
@@ -2091,7 +2122,10 @@ fn response_rows() -> Vec<Row> {
                     http_bytes("200 OK", "application/json;charset=GBK", &gbk),
                 )
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["utf-8"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["utf-8"]
+            ),
         ),
         row(
             R,
@@ -2107,7 +2141,7 @@ fn response_rows() -> Vec<Row> {
                     |b| b.charset(Charset::Gbk),
                 )
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["gbk"]),
+            refused!(Got::Call(Error::Answer(AnswerError::Malformed(_))), ["gbk"]),
         ),
         row(
             R,
@@ -2117,7 +2151,7 @@ fn response_rows() -> Vec<Row> {
                 call(fx, "deep_node", http("200 OK", &fx.signed(&deep)))
             },
             refused!(
-                Got::Call(Error::MalformedResponse(_)),
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
                 ["neither an object"]
             ),
         ),
@@ -2130,7 +2164,7 @@ fn response_rows() -> Vec<Row> {
                 call(fx, "deep_inside", http("200 OK", &fx.signed(&node)))
             },
             refused!(
-                Got::Call(Error::MalformedResponse(_)),
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
                 ["recursion|nest|depth"]
             ),
         ),
@@ -2138,7 +2172,10 @@ fn response_rows() -> Vec<Row> {
             R,
             "hostile nesting depth: 100k unclosed `[` as the body",
             |fx| call(fx, "deep_top", http("200 OK", &"[".repeat(100_000))),
-            refused!(Got::Call(Error::MalformedResponse(_)), ["JSON object"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["JSON object"]
+            ),
         ),
         row(
             R,
@@ -2148,7 +2185,7 @@ fn response_rows() -> Vec<Row> {
                 call(fx, "bom", http("200 OK", &body))
             },
             refused!(
-                Got::Call(Error::MalformedResponse(_)),
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
                 ["BOM|byte order mark"]
             ),
         ),
@@ -2162,7 +2199,10 @@ fn response_rows() -> Vec<Row> {
                 );
                 call(fx, "trailing", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["trailing"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["trailing"]
+            ),
         ),
         row(
             R,
@@ -2171,7 +2211,10 @@ fn response_rows() -> Vec<Row> {
                 let body = serde_json::to_string(&format!("{NAME_2} {ID_NUMBER_2}")).unwrap();
                 call(fx, "top_string", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["JSON object"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["JSON object"]
+            ),
         ),
         row(
             R,
@@ -2218,7 +2261,7 @@ fn response_rows() -> Vec<Row> {
                 call(fx, "numeric_code", http("200 OK", &body))
             },
             refused!(
-                Got::Call(Error::MalformedResponse(_)),
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
                 ["code|result fields"]
             ),
         ),
@@ -2233,7 +2276,10 @@ fn response_rows() -> Vec<Row> {
                 );
                 call(fx, "bad_signature", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::SignatureMismatch(_)), ["does not verify"]),
+            refused!(
+                Got::Call(Error::Verify(VerifyError::SignatureMismatch(_))),
+                ["does not verify"]
+            ),
         ),
         row(
             R,
@@ -2242,7 +2288,10 @@ fn response_rows() -> Vec<Row> {
                 let body = format!(r#"{{"{NODE_KEY}":{SUCCESS_NODE}}}"#);
                 call(fx, "unsigned_success", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::SignatureMismatch(_)), ["no signature"]),
+            refused!(
+                Got::Call(Error::Verify(VerifyError::SignatureMismatch(_))),
+                ["no signature"]
+            ),
         ),
         row(
             R,
@@ -2252,7 +2301,10 @@ fn response_rows() -> Vec<Row> {
                     format!(r#"{{"{NODE_KEY}":{SUCCESS_NODE},"sign":"%%% not base64 %%%"}}"#);
                 call(fx, "sign_not_base64", http("200 OK", &body))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["base64"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["base64"]
+            ),
         ),
         row(
             R,
@@ -2267,7 +2319,10 @@ fn response_rows() -> Vec<Row> {
                     ),
                 )
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["neither"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["neither"]
+            ),
         ),
         row(
             R,
@@ -2277,7 +2332,7 @@ fn response_rows() -> Vec<Row> {
                 call(fx, "node_number", http("200 OK", &body))
             },
             refused!(
-                Got::Call(Error::MalformedResponse(_)),
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
                 ["neither an object"]
             ),
         ),
@@ -2291,7 +2346,10 @@ fn response_rows() -> Vec<Row> {
                 );
                 call(fx, "typed_mismatch", http("200 OK", &fx.signed(&node)))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["passed"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["passed"]
+            ),
         ),
         row(
             R,
@@ -2301,7 +2359,10 @@ fn response_rows() -> Vec<Row> {
                     SUCCESS_NODE.replace(r#""biz_no":"ZM201612013000000393900404029253","#, "");
                 call(fx, "missing_field", http("200 OK", &fx.signed(&node)))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["biz_no"]),
+            refused!(
+                Got::Call(Error::Answer(AnswerError::Malformed(_))),
+                ["biz_no"]
+            ),
         ),
         row(
             R,
@@ -2310,7 +2371,7 @@ fn response_rows() -> Vec<Row> {
                 let node = r#""qq3oNf5TcLZl3dP2uVZyNw==""#;
                 call(fx, "aes_unexpected", http("200 OK", &fx.signed(node)))
             },
-            refused!(Got::Call(Error::MalformedResponse(_)), ["AES"]),
+            refused!(Got::Call(Error::Answer(AnswerError::Malformed(_))), ["AES"]),
         ),
         row(
             R,

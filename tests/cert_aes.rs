@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use alipay_api::VerifyError;
 use alipay_api::protocol::AlipayCertificate;
 use alipay_api::{
     AcceptCertificateError, AlipayClient, ClientBuilder, Error, Gateway, RetryPolicy,
@@ -85,7 +86,7 @@ async fn certify_in_certificate_mode() {
         .unwrap_err();
     let g = err.as_gateway().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(
-        (g.code.as_str(), g.sub_code.as_deref()),
+        (g.code(), g.sub_code()),
         ("40001", Some("isv.missing-app-cert-sn"))
     );
 }
@@ -131,8 +132,8 @@ async fn certify_with_aes_content_encryption() {
         .unwrap();
     let err = client.execute(&bad).await.unwrap_err();
     let g = err.as_gateway().unwrap_or_else(|| panic!("{err:?}"));
-    assert_eq!(g.sub_code.as_deref(), Some("ARRANGEMENT_ERROR"));
-    assert!(g.verified);
+    assert_eq!(g.sub_code(), Some("ARRANGEMENT_ERROR"));
+    assert!(g.verified());
 
     // An app with encryption on refuses a plaintext request.
     let plain = alipay_e2e::client_builder(&sandbox).build().unwrap();
@@ -141,7 +142,7 @@ async fn certify_with_aes_content_encryption() {
         .await
         .unwrap_err();
     let g = err.as_gateway().unwrap_or_else(|| panic!("{err:?}"));
-    assert_eq!(g.sub_code.as_deref(), Some("isv.missing-encrypt-type"));
+    assert_eq!(g.sub_code(), Some("isv.missing-encrypt-type"));
 }
 
 #[tokio::test]
@@ -177,7 +178,7 @@ async fn rotated_alipay_certificate_is_detected_and_replaced() {
         .execute(&certify_request("E2E_ROT_AFTER"))
         .await
         .unwrap_err();
-    let Error::UnknownAlipayCertificate(unknown) = &err else {
+    let Error::Verify(VerifyError::UnknownAlipayCertificate(unknown)) = &err else {
         panic!("expected an unknown certificate, got {err:?}")
     };
     assert_eq!(unknown.sn(), new_sn);

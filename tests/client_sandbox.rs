@@ -9,6 +9,7 @@ use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials,
 };
 use alipay_api::{AlipayClient, ApiMethod as _, CallOptions, Error, Gateway, RetryPolicy};
+use alipay_api::{AnswerError, VerifyError};
 use alipay_e2e::{
     ID_NUMBER, NAME, certify_builder, certify_request, client_builder, keys, sandbox,
 };
@@ -65,6 +66,58 @@ async fn passed_not_passed_and_repeated_transaction() {
     assert_eq!(sandbox.requests().len(), 4);
 }
 
+/// A verified success that does not fit the generated response type: the error names
+/// the field and what is wrong, as data (path and kind), and keeps the verified node so
+/// the fields that did arrive can still be read; neither Display nor Debug shows it.
+#[tokio::test]
+async fn a_verified_answer_that_does_not_fit_the_generated_type_loses_nothing() {
+    use alipay_api::DecodeErrorKind;
+    let sandbox = sandbox().await;
+    let client = client_builder(&sandbox).build().unwrap();
+
+    sandbox.inject(Fault::OmitField("passed".into()));
+    let err = client
+        .execute(&certify_request("E2E_OMIT_1"))
+        .await
+        .unwrap_err();
+    let m = err.as_malformed().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(m.path(), Some("passed"));
+    assert_eq!(m.decode_error().unwrap().kind(), &DecodeErrorKind::Missing);
+    let node: serde_json::Value = serde_json::from_str(m.verified_node().unwrap()).unwrap();
+    let biz_no = node["biz_no"].as_str().unwrap();
+    assert_eq!(biz_no.len(), 32);
+    assert!(node.get("passed").is_none());
+    let shown = format!("{err} {err:?} {}", alipay_api::ErrorChain(&err));
+    assert!(shown.contains("passed"), "{shown}");
+    assert!(
+        !shown.contains(biz_no),
+        "the node is only behind the accessor: {shown}"
+    );
+
+    // A wrongly typed value in the generated type keeps its field (it once came out
+    // as `.`, "the value does not have the expected shape").
+    sandbox.inject(Fault::ReplaceField("passed".into(), "yes".into()));
+    let err = client
+        .execute(&certify_request("E2E_OMIT_2"))
+        .await
+        .unwrap_err();
+    let m = err.as_malformed().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(m.path(), Some("passed"));
+    assert_eq!(
+        m.decode_error().unwrap().kind(),
+        &DecodeErrorKind::WrongType {
+            expected: "\"true\" or \"false\"",
+            found: "another string"
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the verified response does not match the expected type: field `passed`: expected \
+         \"true\" or \"false\", found another string"
+    );
+    assert!(!err.to_string().contains("yes"), "{err}");
+}
+
 #[tokio::test]
 async fn gateway_error_classes() {
     let sandbox = sandbox().await;
@@ -76,10 +129,10 @@ async fn gateway_error_classes() {
         .unwrap();
     let e = gateway_error(stranger.execute(&certify_request("E2E_APP")).await);
     assert_eq!(
-        (e.code.as_str(), e.sub_code.as_deref()),
+        (e.code(), e.sub_code()),
         ("40002", Some("isv.invalid-app-id"))
     );
-    assert!(!e.verified);
+    assert!(!e.verified());
 
     // Our signature is wrong (another key): the gateway echoes its sign content and
     // it equals ours, which tells the user the key, not the content, is wrong.
@@ -89,8 +142,8 @@ async fn gateway_error_classes() {
         .build()
         .unwrap();
     let e = gateway_error(wrong_key.execute(&certify_request("E2E_SIG")).await);
-    assert_eq!(e.sub_code.as_deref(), Some("isv.invalid-signature"));
-    assert!(e.verified);
+    assert_eq!(e.sub_code(), Some("isv.invalid-signature"));
+    assert!(e.verified());
     assert_eq!(e.gateway_sign_content(), e.our_sign_content());
     assert!(e.sign_content_diff().unwrap().is_empty());
     let shown = e.to_string();
@@ -105,7 +158,7 @@ async fn gateway_error_classes() {
         .build()
         .unwrap();
     let e = gateway_error(skewed.execute(&certify_request("E2E_TS")).await);
-    assert_eq!(e.sub_code.as_deref(), Some("isv.invalid-timestamp"));
+    assert_eq!(e.sub_code(), Some("isv.invalid-timestamp"));
 
     // Business failures (40004), signed.
     let client = client_builder(&sandbox).build().unwrap();
@@ -115,17 +168,18 @@ async fn gateway_error_classes() {
         .unwrap();
     let e = gateway_error(client.execute(&wrong_product).await);
     assert_eq!(e.class(), CodeClass::BusinessFailed);
-    assert_eq!(e.sub_code.as_deref(), Some("ARRANGEMENT_ERROR"));
-    assert!(e.verified && !e.is_retryable());
+    assert_eq!(e.sub_code(), Some("ARRANGEMENT_ERROR"));
+    assert!(e.verified() && !e.is_retryable());
 
     let bad_check_digit = certify_builder("E2E_ID")
         .identity_param(IdentityParam::resident_id(NAME, "260104197909275965"))
         .build()
         .unwrap();
     let e = gateway_error(client.execute(&bad_check_digit).await);
-    assert_eq!(e.sub_code.as_deref(), Some("INVALID_PARAMETER"));
+    assert_eq!(e.sub_code(), Some("INVALID_PARAMETER"));
     assert!(
-        e.sub_msg
+        e.status()
+            .sub_msg
             .as_deref()
             .unwrap()
             .contains("参数[identity_param]")
@@ -136,7 +190,7 @@ async fn gateway_error_classes() {
         .build()
         .unwrap();
     let e = gateway_error(client.execute(&other_scene).await);
-    assert_eq!(e.sub_code.as_deref(), Some("UNSUPPORTED_BIZ_CODE"));
+    assert_eq!(e.sub_code(), Some("UNSUPPORTED_BIZ_CODE"));
 
     // A method without a spec, through execute_raw, is checked by the gateway.
     let e = gateway_error(
@@ -144,11 +198,15 @@ async fn gateway_error_classes() {
             .execute_raw(METHOD, r#"{"transaction_id":"E2E_RAW"}"#)
             .await,
     );
-    assert_eq!(e.sub_code.as_deref(), Some("INVALID_PARAMETER"));
+    assert_eq!(e.sub_code(), Some("INVALID_PARAMETER"));
     assert!(
-        e.sub_msg.as_deref().unwrap().contains("参数[product_code]"),
+        e.status()
+            .sub_msg
+            .as_deref()
+            .unwrap()
+            .contains("参数[product_code]"),
         "{:?}",
-        e.sub_msg
+        e.status().sub_msg
     );
 }
 
@@ -165,23 +223,25 @@ async fn verification_failures() {
         .execute(&certify_request("E2E_WRONG_ALIPAY_KEY"))
         .await
     {
-        Err(Error::SignatureMismatch(_)) => {}
+        Err(Error::Verify(VerifyError::SignatureMismatch(_))) => {}
         other => panic!("{other:?}"),
     }
     let client = client_builder(&sandbox).build().unwrap();
     sandbox.inject(Fault::BadSignature);
     assert!(matches!(
         client.execute(&certify_request("E2E_BADSIG")).await,
-        Err(Error::SignatureMismatch(_))
+        Err(Error::Verify(VerifyError::SignatureMismatch(_)))
     ));
     sandbox.inject(Fault::TruncatedBody);
     match client.execute(&certify_request("E2E_TRUNC")).await {
-        Err(Error::MalformedResponse(m)) => assert!(m.reason().contains("truncated"), "{m}"),
+        Err(Error::Answer(AnswerError::Malformed(m))) => {
+            assert!(m.reason().contains("truncated"), "{m}")
+        }
         other => panic!("{other:?}"),
     }
     sandbox.inject(Fault::ServerError);
     match client.execute(&certify_request("E2E_502")).await {
-        Err(Error::HttpStatus(h)) => {
+        Err(Error::Answer(AnswerError::HttpStatus(h))) => {
             assert_eq!(h.status(), 502);
             assert!(h.excerpt().contains("502 Bad Gateway"), "{}", h.excerpt());
         }
@@ -282,7 +342,7 @@ async fn retries_after_injected_faults_keep_the_transaction_id() {
     sandbox.inject(Fault::ServerError);
     assert!(matches!(
         client.execute(&certify_request("E2E_NO_RETRY_502")).await,
-        Err(Error::HttpStatus(_))
+        Err(Error::Answer(AnswerError::HttpStatus(_)))
     ));
     assert_eq!(sandbox.requests().len(), before + 2);
 }

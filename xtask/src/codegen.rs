@@ -148,7 +148,7 @@ pub(crate) fn methods_file(specs: &[(String, Method)]) -> Result<String, String>
                 replaced_by: &[#(#replaced_by),*],
                 call_style: <#module::#request as crate::ApiMethod>::CALL_STYLE,
                 idempotency_key: <#module::#request as crate::ApiMethod>::IDEMPOTENCY_KEY,
-                check_biz_content: crate::check_biz_content::<#module::#request>,
+                check_biz_content: crate::__private::check_biz_content::<#module::#request>,
             }
         }
     });
@@ -178,7 +178,7 @@ fn readme_with_table(readme: &str, specs: &[(String, Method)]) -> Result<String,
     );
     for (_, m) in specs {
         let style = match m.call_style {
-            CallStyle::Server => "server",
+            CallStyle::ServerCall => "server",
             CallStyle::PageRedirect => "page redirect",
         };
         let status = match &m.deprecated {

@@ -24,7 +24,7 @@ pub const METHODS: &[crate::MethodInfo] = &[
         ],
         call_style: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
-        check_biz_content: crate::check_biz_content::<
+        check_biz_content: crate::__private::check_biz_content::<
             zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest,
         >,
     },

@@ -31,7 +31,10 @@ extern crate self as alipay_api;
 pub mod __private;
 
 pub use alipay_macros::alipay_api;
-pub use alipay_protocol::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
+pub use alipay_protocol::{
+    ApiMethod, CallStyle, DecodeError, DecodeErrorKind, FromJson, LengthUnit, Mask, Masked,
+    ValidationError,
+};
 /// The JSON library used for `json_object` fields (`serde_json::Map`).
 pub use serde_json;
 
@@ -42,17 +45,16 @@ pub use alipay_transport::blocking;
 /// does not cover: notification verification, custom signers, sign-content debugging.
 pub use alipay_transport::protocol;
 pub use alipay_transport::{
-    AcceptCertificateError, AlipayClient, AlipayTrust, BuildError, CallOptions, ClientBuilder,
-    Clock, Error, Gateway, GatewayError, KeySource, RawResponse, RetryPolicy, SystemClock,
-    UnknownAlipayCertificate,
+    AcceptCertificateError, AlipayClient, AlipayTrust, AnswerError, BuildError, CallOptions,
+    ClientBuilder, Clock, Error, ErrorChain, Gateway, GatewayError, KeySource, RawResponse,
+    RetryPolicy, SystemClock, UnknownAlipayCertificate, VerifyError,
 };
-
-use alipay_protocol::redact::describe_json_error;
 
 include!("generated_methods.rs");
 
 /// A spec'd method, looked up by name at run time (e.g. by `alipay call`).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct MethodInfo {
     /// The gateway method name.
     pub name: &'static str,
@@ -79,9 +81,10 @@ pub struct MethodInfo {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BizContentError {
-    /// Not JSON, a field of the wrong type, or a missing required field.
-    #[error("biz_content does not match the spec: {0}")]
-    Decode(String),
+    /// Not JSON, a field of the wrong type, or a missing required field: the error
+    /// names the field path and what was expected, never a value.
+    #[error("biz_content does not match the spec")]
+    Decode(#[source] alipay_protocol::DecodeError),
     /// A field breaks a rule (length, pattern, …).
     #[error(transparent)]
     Invalid(#[from] ValidationError),
@@ -103,67 +106,4 @@ pub enum BizContentError {
 /// The spec'd method called `name`.
 pub fn method(name: &str) -> Option<&'static MethodInfo> {
     METHODS.iter().find(|m| m.name == name)
-}
-
-/// The typed round trip behind [`MethodInfo::check_biz_content`].
-#[doc(hidden)]
-pub fn check_biz_content<R>(json: &str) -> Result<String, BizContentError>
-where
-    R: ApiMethod + serde::de::DeserializeOwned,
-{
-    // serde_json's own messages quote the offending value (personal data).
-    let decode = |e: serde_json::Error| BizContentError::Decode(describe_json_error(&e));
-    let request: R = serde_json::from_str(json).map_err(decode)?;
-    let out = request.to_biz_content()?;
-    // The typed request ignores keys its spec does not define; say so rather than
-    // send less than the caller wrote.
-    let given: serde_json::Value = serde_json::from_str(json).map_err(decode)?;
-    let sent: serde_json::Value = serde_json::from_str(&out).map_err(decode)?;
-    let mut unknown = Vec::new();
-    dropped_keys(&given, &sent, "", &mut unknown);
-    if !unknown.is_empty() {
-        return Err(BizContentError::UnknownFields {
-            method: R::METHOD,
-            fields: unknown,
-        });
-    }
-    Ok(out)
-}
-
-/// Keys of `given` (recursing into nested objects, including ones carried as JSON
-/// strings) that `sent` does not have. Empty values are skipped: the gateway treats
-/// them as absent anyway.
-fn dropped_keys(
-    given: &serde_json::Value,
-    sent: &serde_json::Value,
-    path: &str,
-    out: &mut Vec<String>,
-) {
-    use serde_json::Value;
-    let as_object = |v: &Value| -> Option<serde_json::Map<String, Value>> {
-        match v {
-            Value::Object(m) => Some(m.clone()),
-            Value::String(s) => match serde_json::from_str(s) {
-                Ok(Value::Object(m)) => Some(m),
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    let (Some(given), Some(sent)) = (as_object(given), as_object(sent)) else {
-        return;
-    };
-    for (key, value) in &given {
-        let here = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        let empty = value.is_null() || value.as_str() == Some("");
-        match sent.get(key) {
-            None if !empty => out.push(here),
-            None => {}
-            Some(inner) => dropped_keys(value, inner, &here, out),
-        }
-    }
 }

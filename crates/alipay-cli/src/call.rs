@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use alipay_api::protocol::{Charset, SignType};
-use alipay_api::{AlipayClient, CallOptions, Error, Gateway, KeySource};
+use alipay_api::{AlipayClient, CallOptions, Error, ErrorChain, Gateway, KeySource};
 use clap::Args;
 use serde_json::json;
 
@@ -81,7 +81,7 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
             }
             // The same checks the typed request makes: nothing malformed is sent.
             (info.check_biz_content)(&text)
-                .map_err(|e| CliError(format!("{e}; nothing was sent")))?
+                .map_err(|e| CliError(format!("{}; nothing was sent", ErrorChain(&e))))?
         }
         None if args.raw => text,
         None => {
@@ -158,20 +158,15 @@ fn report_error(error: &Error, as_json: bool) {
         }
     };
     if as_json {
-        let mut v =
-            json!({"outcome": "error", "kind": error.kind_name(), "message": error.to_string()});
+        let mut v = json!({"outcome": "error", "kind": error.kind_name(), "message": ErrorChain(error).to_string()});
         if let Some(g) = gateway {
-            let ok = g.verified;
+            let ok = g.verified();
             v["verified"] = json!(ok);
-            v["code"] = json!(shown(ok, &g.code, UNVERIFIED_CODE_CAP));
-            v["sub_code"] = json!(
-                g.sub_code
-                    .as_deref()
-                    .map(|s| shown(ok, s, UNVERIFIED_CODE_CAP))
-            );
+            v["code"] = json!(shown(ok, g.code(), UNVERIFIED_CODE_CAP));
+            v["sub_code"] = json!(g.sub_code().map(|s| shown(ok, s, UNVERIFIED_CODE_CAP)));
             // The invalid-signature answer echoes the request, personal data included.
-            if g.sub_code.as_deref() != Some("isv.invalid-signature") {
-                v["sub_msg"] = json!(g.sub_msg.as_deref().map(|s| shown(
+            if !g.echoes_request() {
+                v["sub_msg"] = json!(g.status().sub_msg.as_deref().map(|s| shown(
                     ok,
                     s,
                     UNVERIFIED_TEXT_CAP
@@ -181,29 +176,30 @@ fn report_error(error: &Error, as_json: bool) {
         println!("{v}");
         return;
     }
-    eprintln!("error ({}): {error}", error.kind_name());
+    eprintln!("error ({}): {}", error.kind_name(), ErrorChain(error));
     if let Some(g) = gateway {
-        let ok = g.verified;
+        let ok = g.verified();
         if !ok {
             eprintln!("  (the gateway did not sign this answer: what follows is unverified)");
         }
         eprintln!(
             "  code:     {} {}",
-            shown(ok, &g.code, UNVERIFIED_CODE_CAP),
-            shown(ok, &g.msg, UNVERIFIED_TEXT_CAP)
+            shown(ok, g.code(), UNVERIFIED_CODE_CAP),
+            shown(ok, &g.status().msg, UNVERIFIED_TEXT_CAP)
         );
         eprintln!(
             "  sub_code: {}",
-            g.sub_code
-                .as_deref()
+            g.sub_code()
                 .map_or("-".into(), |s| shown(ok, s, UNVERIFIED_CODE_CAP))
         );
-        if g.sub_code.as_deref() != Some("isv.invalid-signature") {
+        if !g.echoes_request() {
             eprintln!(
                 "  sub_msg:  {}",
-                g.sub_msg
-                    .as_deref()
-                    .map_or("-".into(), |s| shown(ok, s, UNVERIFIED_TEXT_CAP))
+                g.status().sub_msg.as_deref().map_or("-".into(), |s| shown(
+                    ok,
+                    s,
+                    UNVERIFIED_TEXT_CAP
+                ))
             );
         }
         if let Some(diff) = g.sign_content_diff() {

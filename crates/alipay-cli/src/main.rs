@@ -61,9 +61,10 @@ impl std::fmt::Display for CliError {
     }
 }
 
-impl<E: std::error::Error> From<E> for CliError {
+// Each error's Display says only its own part; the causes come from `source()`.
+impl<E: std::error::Error + 'static> From<E> for CliError {
     fn from(e: E) -> Self {
-        CliError(e.to_string())
+        CliError(alipay_api::ErrorChain(&e).to_string())
     }
 }
 

@@ -29,14 +29,14 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         );
     }
     let call_style = match spec.call_style.get_ref().as_str() {
-        "server" => CallStyle::Server,
+        "server" => CallStyle::ServerCall,
         "page_redirect" => CallStyle::PageRedirect,
         other => {
             cx.error_at(
                 spec.call_style.span().start,
                 format!("unknown call_style `{other}`: expected `server` or `page_redirect`"),
             );
-            CallStyle::Server
+            CallStyle::ServerCall
         }
     };
     let type_prefix = upper_camel(&method);
@@ -123,6 +123,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         title: spec.title.trim().to_owned(),
         description: spec.description.trim().to_owned(),
         source: spec.source.trim().to_owned(),
+        spec_file: String::new(),
         call_style,
         idempotency_key,
         deprecated: spec.deprecated.as_ref().map(|d| Deprecation {

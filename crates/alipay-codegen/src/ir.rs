@@ -12,6 +12,8 @@ pub struct Method {
     pub description: String,
     /// Source of the facts.
     pub source: String,
+    /// The spec's file name (`<method>.toml`), or the name an inline spec was given.
+    pub spec_file: String,
     /// How it is called.
     pub call_style: CallStyle,
     /// The wire name of the request field that is the idempotency key, if any.
@@ -34,7 +36,7 @@ pub struct Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallStyle {
     /// Server-to-server call.
-    Server,
+    ServerCall,
     /// Browser redirect.
     PageRedirect,
 }

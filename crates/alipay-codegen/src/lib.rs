@@ -70,7 +70,12 @@ pub fn load_str(name: &str, text: &str) -> Result<ir::Method, Diagnostics> {
         items,
     };
     let spec = parse::parse(text).map_err(|d| fail(vec![d]))?;
-    check::check(&spec, text).map_err(fail)
+    let mut method = check::check(&spec, text).map_err(fail)?;
+    // Only the file name: docs must not depend on where a checkout lives.
+    method.spec_file = Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_owned(), |f| f.to_string_lossy().into_owned());
+    Ok(method)
 }
 
 /// Generates the types of one spec, or every problem found in it.

@@ -138,3 +138,15 @@ fn finish(
         }
     }
 }
+
+/// The impls of a generated open enum (`as_str`, `From<&str>`/`From<String>`, `AsRef`,
+/// `Display`, serde, decoding and length rules), used by the `alipay_api!` expansion:
+/// unit variants carry `#[wire = "VALUE"]`, and an `Other(String)` variant keeps values
+/// this SDK does not know.
+#[proc_macro_derive(OpenEnum, attributes(wire))]
+pub fn derive_open_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    alipay_codegen::expand::derive_open_enum(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -124,7 +124,7 @@ impl GatewayStatus {
     /// For 40002 `isv.invalid-signature`: the sign content the gateway computed, which
     /// it echoes in `sub_msg` (HTML-escaped). Diff it against ours to find the mistake.
     pub fn gateway_sign_content(&self) -> Option<String> {
-        if self.sub_code.as_deref() != Some("isv.invalid-signature") {
+        if !self.echoes_request() {
             return None;
         }
         let msg = self.sub_msg.as_deref()?;

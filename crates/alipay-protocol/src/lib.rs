@@ -10,6 +10,7 @@ mod armor;
 pub mod cert;
 pub mod charset;
 pub mod crypto;
+pub mod decode;
 pub mod envelope;
 pub mod form;
 pub mod gateway;
@@ -27,6 +28,7 @@ pub use cert::{
 };
 pub use charset::Charset;
 pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
+pub use decode::{DecodeError, DecodeErrorKind, FromJson};
 pub use envelope::{Call, CommonParams, SignedRequest, sign_content};
 pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};

@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+use crate::decode::{DecodeError, deserialize_node};
+
 /// How a method is invoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -46,6 +48,13 @@ pub trait ApiMethod {
     /// The `biz_content` JSON text, validated. Nested objects that the gateway takes as
     /// JSON strings are encoded exactly once.
     fn to_biz_content(&self) -> Result<String, ValidationError>;
+
+    /// Decodes the verified response node. The default goes through serde (errors name
+    /// the JSON path); generated methods decode field by field with
+    /// [`FromJson`](crate::decode::FromJson), whose errors say what was expected.
+    fn decode_response(node: &str) -> Result<Self::Response, DecodeError> {
+        deserialize_node(node)
+    }
 
     /// The top-level key of the response node: the method with `.` replaced by `_`,
     /// followed by `_response`.

@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use alipay_api::ApiMethod as _;
 use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, CertType, IdentityType, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
 };
+use alipay_api::{ApiMethod as _, FromJson as _};
 use base64::Engine as _;
 use sha2::Digest as _;
 
@@ -39,24 +39,14 @@ fn invalid(field: &str, detail: Option<&str>) -> NodeBody {
     NodeBody::error("40004", "INVALID_PARAMETER", msg)
 }
 
-/// The top-level field a validation or decode message names (`a.b` → `a`).
-fn top_field(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    let path = &message[start..start + len];
-    Some(path.split('.').next().unwrap_or(path))
-}
-
 pub(crate) fn handle(gateway: &Gateway, call: &MethodCall<'_>) -> NodeBody {
-    let request: Request = match serde_json::from_str(call.biz_content) {
+    let request = match Request::from_json_str(call.biz_content) {
         Ok(r) => r,
-        Err(e) => {
-            let message = e.to_string();
-            return match top_field(&message) {
-                Some(field) => invalid(field, Some(&message)),
-                None => invalid("biz_content", Some("不是有效的JSON对象")),
-            };
+        // The document itself (not JSON, not an object): the gateway names biz_content.
+        Err(e) if e.path().is_empty() => {
+            return invalid("biz_content", Some("不是有效的JSON对象"));
         }
+        Err(e) => return invalid(e.top_field(), Some(&e.to_string())),
     };
     if let Err(e) = request.validate() {
         let detail = e.to_string();
@@ -144,19 +134,6 @@ fn is_jpeg_base64(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn top_field_of_messages() {
-        assert_eq!(
-            top_field("missing field `transaction_id`"),
-            Some("transaction_id")
-        );
-        assert_eq!(
-            top_field("field `identity_param.cert_no` is too long"),
-            Some("identity_param")
-        );
-        assert_eq!(top_field("no backticks"), None);
-    }
 
     #[test]
     fn jpeg_detection() {

@@ -429,7 +429,20 @@ impl Gateway {
             app_id,
             biz_content,
         };
-        let node = crate::certify::handle(self, &call);
+        let mut node = crate::certify::handle(self, &call);
+        if node.code == "10000" {
+            match &fault {
+                Some(Fault::OmitField(name)) => node.fields.retain(|(k, _)| k != name),
+                Some(Fault::ReplaceField(name, value)) => {
+                    for (k, v) in &mut node.fields {
+                        if k == name {
+                            v.clone_from(value);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         let mut reply = self.signed(app, &key, sign_type, charset, node, encrypt);
         if matches!(fault, Some(Fault::BadSignature)) {
             corrupt_signature(&mut reply.body);

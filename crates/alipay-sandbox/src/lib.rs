@@ -53,6 +53,12 @@ pub enum Fault {
     BadSignature,
     /// Answer a signed 20000 `isp.unknow-error` instead of processing the request.
     UnknownError,
+    /// Leave this business field out of a signed success, as Alipay sometimes does
+    /// with a field its doc page calls required (必填).
+    OmitField(String),
+    /// Give this business field of a signed success another (string) value, e.g.
+    /// `passed` = `"yes"`.
+    ReplaceField(String, String),
 }
 
 /// A request the sandbox received (decoded parameters, in arrival order).

@@ -17,7 +17,7 @@ use tracing::field::Empty;
 use crate::builder::{ClientBuilder, HttpSettings};
 use crate::config::{CallOptions, RetryPolicy, SharedClock, Trust};
 use crate::error::{
-    AcceptCertificateError, Error, HttpStatusError, TransportError, TransportErrorKind,
+    AcceptCertificateError, AnswerError, Error, HttpStatusError, TransportError, TransportErrorKind,
 };
 use crate::exchange::{self, Expect};
 use crate::wire;
@@ -270,7 +270,7 @@ impl AlipayClient {
             let answer = inner
                 .run(R::METHOD, Some(&biz_content), &options, idempotent)
                 .await?;
-            exchange::parse_node::<R::Response>(answer.response.raw()).map_err(record_failure)
+            exchange::decode_node::<R>(answer.response.raw()).map_err(record_failure)
         }
         .instrument(span)
     }
@@ -502,12 +502,12 @@ impl Inner {
         let status = response.status();
         if !status.is_success() {
             let prefix = wire::read_prefix(&mut response, wire::ERROR_BODY_READ_LIMIT).await;
-            return Err(Error::HttpStatus(HttpStatusError {
+            return Err(Error::Answer(AnswerError::HttpStatus(HttpStatusError {
                 status: status.as_u16(),
                 reason: status.canonical_reason(),
                 excerpt: wire::excerpt(&prefix),
                 trace_id,
-            }));
+            })));
         }
         let body = wire::read_bounded(&mut response, self.max_response_size, &self.host).await?;
         tracing::trace!(

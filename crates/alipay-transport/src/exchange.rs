@@ -4,7 +4,8 @@
 use std::time::SystemTime;
 
 use alipay_protocol::cert::CertError;
-use alipay_protocol::redact::{describe_json_error, sanitize_unverified};
+use alipay_protocol::decode::{DecodeError, deserialize_node};
+use alipay_protocol::redact::sanitize_unverified;
 use alipay_protocol::{
     AesKey, Call, CertMaterial, Charset, Checked, CommonParams, ResponseError, SignError, SignType,
     SignedNode, SignedRequest, Signer, Timestamp, ValidationError, VerifiedResponse, Verifier,
@@ -14,7 +15,8 @@ use serde::de::DeserializeOwned;
 
 use crate::config::{CallOptions, Trust};
 use crate::error::{
-    Error, GatewayError, MalformedResponse, SignatureMismatch, UnknownAlipayCertificate,
+    AnswerError, Error, GatewayError, MalformedResponse, SignatureMismatch,
+    UnknownAlipayCertificate, VerifyError,
 };
 
 /// Signs one attempt of a call. Called again for every retry so that each attempt
@@ -113,53 +115,49 @@ pub(crate) fn interpret(
         (None, Trust::Certificates(_)) => "unknown".into(),
     };
     let checked = checked.map_err(|rejection| match rejection {
-        Rejection::Response(ResponseError::Malformed { reason }) => {
-            Error::MalformedResponse(MalformedResponse {
-                reason: unverified_reason(&reason),
-                path: None,
-            })
-        }
+        Rejection::Response(ResponseError::Malformed { reason }) => Error::Answer(
+            AnswerError::Malformed(MalformedResponse::new(unverified_reason(&reason))),
+        ),
         Rejection::Response(ResponseError::SignatureInvalid {
             node,
             sign_type,
             key_hint,
             ..
-        }) => Error::SignatureMismatch(SignatureMismatch {
+        }) => Error::Verify(VerifyError::SignatureMismatch(SignatureMismatch {
             node: node.key().to_owned(),
             sign_type,
             key_fingerprint: key_hint,
             missing: false,
-        }),
+        })),
         Rejection::Response(ResponseError::UnsignedSuccess { node }) => {
-            Error::SignatureMismatch(SignatureMismatch {
+            Error::Verify(VerifyError::SignatureMismatch(SignatureMismatch {
                 node: node.key().to_owned(),
                 sign_type: expect.sign_type,
                 key_fingerprint: key_hint(),
                 missing: true,
-            })
+            }))
         }
         // ResponseError is non-exhaustive; a future rejection is still a rejection.
-        Rejection::Response(other) => Error::MalformedResponse(MalformedResponse {
-            reason: unverified_reason(&other.to_string()),
-            path: None,
-        }),
-        Rejection::UnknownSn(sn) => Error::UnknownAlipayCertificate(UnknownAlipayCertificate {
-            sn,
-            known: certs
-                .as_ref()
-                .map(|m| m.alipay_cert_sns().into_iter().map(str::to_owned).collect())
-                .unwrap_or_default(),
-        }),
-        Rejection::Certificate(e) => Error::AlipayCertificateInvalid(e),
-        Rejection::NoCertSn => Error::MalformedResponse(MalformedResponse {
-            reason: "the client is in certificate mode but this signed, non-error answer \
+        Rejection::Response(other) => Error::Answer(AnswerError::Malformed(
+            MalformedResponse::new(unverified_reason(&other.to_string())),
+        )),
+        Rejection::UnknownSn(sn) => Error::Verify(VerifyError::UnknownAlipayCertificate(
+            UnknownAlipayCertificate {
+                sn,
+                known: certs
+                    .as_ref()
+                    .map(|m| m.alipay_cert_sns().into_iter().map(str::to_owned).collect())
+                    .unwrap_or_default(),
+            },
+        )),
+        Rejection::Certificate(e) => Error::Verify(VerifyError::CertificateInvalid(e)),
+        Rejection::NoCertSn => Error::Answer(AnswerError::Malformed(MalformedResponse::new(
+            "the client is in certificate mode but this signed, non-error answer \
                      carries no `alipay_cert_sn`, so it cannot be tied to an Alipay \
                      certificate; refusing it (as the official Java SDK does). Check that \
                      the app is set to public-key certificate mode (公钥证书模式) in the \
-                     Alipay console and that the gateway URL is Alipay's"
-                .into(),
-            path: None,
-        }),
+                     Alipay console and that the gateway URL is Alipay's",
+        ))),
     })?;
     drop(certs);
     let trace_id = trace_id.map(str::to_owned);
@@ -178,29 +176,27 @@ pub(crate) fn interpret(
             let response = match (response.is_encrypted(), expect.aes) {
                 (false, _) => response,
                 (true, Some(key)) => response.decrypt(key, expect.charset).map_err(|e| {
-                    Error::MalformedResponse(MalformedResponse {
-                        reason: unverified_reason(&match e {
+                    Error::Answer(AnswerError::Malformed(MalformedResponse::new(
+                        unverified_reason(&match e {
                             ResponseError::Malformed { reason } => reason,
                             other => other.to_string(),
                         }),
-                        path: None,
-                    })
+                    )))
                 })?,
                 (true, None) => {
-                    return Err(Error::MalformedResponse(MalformedResponse {
-                        reason: "the response is AES-encrypted (a JSON string) and no AES key \
+                    return Err(Error::Answer(AnswerError::Malformed(
+                        MalformedResponse::new(
+                            "the response is AES-encrypted (a JSON string) and no AES key \
                                  is configured; set ClientBuilder::aes_key to the app's \
-                                 接口内容加密密钥, or turn content encryption off for this app"
-                            .into(),
-                        path: None,
-                    }));
+                                 接口内容加密密钥, or turn content encryption off for this app",
+                        ),
+                    )));
                 }
             };
             let Some(status) = response.status() else {
-                return Err(Error::MalformedResponse(MalformedResponse {
-                    reason: "the decrypted response has no result fields".into(),
-                    path: None,
-                }));
+                return Err(Error::Answer(AnswerError::Malformed(
+                    MalformedResponse::new("the decrypted response has no result fields"),
+                )));
             };
             if !status.is_success() {
                 return Err(Error::Gateway(Box::new(GatewayError::from_status(
@@ -272,18 +268,20 @@ fn unverified_reason(reason: &str) -> String {
     sanitize_unverified(reason, REASON_CAP)
 }
 
-/// Deserializes a verified node, naming the JSON path of a mismatch. The message
-/// never quotes the offending value (it may be personal data).
+/// Decodes a verified node into a method's response type. A node that does not fit
+/// keeps its verified text in the error, so nothing verified is lost.
+pub(crate) fn decode_node<R: alipay_protocol::ApiMethod>(raw: &str) -> Result<R::Response, Error> {
+    R::decode_response(raw).map_err(|e| malformed_node(e, raw))
+}
+
+/// Deserializes a verified node into any serde type, naming the JSON path of a
+/// mismatch. The message never quotes the offending value (it may be personal data).
 pub(crate) fn parse_node<T: DeserializeOwned>(raw: &str) -> Result<T, Error> {
-    let mut de = serde_json::Deserializer::from_str(raw);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let reason = describe_json_error(e.inner());
-        Error::MalformedResponse(MalformedResponse {
-            reason,
-            path: Some(if path.is_empty() { ".".into() } else { path }),
-        })
-    })
+    deserialize_node(raw).map_err(|e| malformed_node(e, raw))
+}
+
+fn malformed_node(e: DecodeError, raw: &str) -> Error {
+    Error::Answer(AnswerError::Malformed(MalformedResponse::decode(e, raw)))
 }
 
 /// Checks that raw `biz_content` is JSON before anything is signed; reports only the
@@ -387,7 +385,7 @@ mod tests {
             items: Vec<Inner>,
         }
         let err = parse_node::<Outer>(r#"{"items":[{"count":1},{"count":"收委"}]}"#).unwrap_err();
-        let Error::MalformedResponse(m) = &err else {
+        let Some(m) = err.as_malformed() else {
             panic!("{err:?}")
         };
         assert_eq!(m.path(), Some("items[1].count"));

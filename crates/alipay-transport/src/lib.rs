@@ -20,8 +20,9 @@ pub use builder::{
 pub use client::{AlipayClient, RawResponse};
 pub use config::{AlipayTrust, CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};
 pub use error::{
-    AcceptCertificateError, BuildError, Error, GatewayError, HttpStatusError, MalformedResponse,
-    SignatureMismatch, TransportError, TransportErrorKind, UnknownAlipayCertificate,
+    AcceptCertificateError, AnswerError, BuildError, Error, ErrorChain, GatewayError,
+    HttpStatusError, MalformedResponse, SignatureMismatch, TransportError, TransportErrorKind,
+    UnknownAlipayCertificate, VerifyError,
 };
 
 /// The protocol layer this client is built on (keys, signing, verification, models).

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use alipay_protocol::redact::sanitize_unverified;
 use reqwest::header::HeaderMap;
 
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::{AnswerError, Error, TransportError, TransportErrorKind};
 
 /// Headers that may carry the gateway's trace id, in order of preference. Alipay's
 /// gateway answers with `trace_id` (the Node SDK reads it); the others are the
@@ -75,7 +75,7 @@ pub(crate) async fn read_bounded(
     host: &str,
 ) -> Result<Vec<u8>, Error> {
     if response.content_length().is_some_and(|len| len > limit) {
-        return Err(Error::ResponseTooLarge { limit });
+        return Err(Error::Answer(AnswerError::TooLarge { limit }));
     }
     let initial = response.content_length().unwrap_or(8 * 1024).min(limit) as usize;
     let mut body = Vec::with_capacity(initial);
@@ -85,7 +85,7 @@ pub(crate) async fn read_bounded(
         .map_err(|e| Error::Transport(body_error(e, host)))?
     {
         if (body.len() + chunk.len()) as u64 > limit {
-            return Err(Error::ResponseTooLarge { limit });
+            return Err(Error::Answer(AnswerError::TooLarge { limit }));
         }
         body.extend_from_slice(&chunk);
     }

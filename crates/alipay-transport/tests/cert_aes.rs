@@ -9,6 +9,7 @@ use alipay_transport::{
     AcceptCertificateError, AlipayClient, BuildError, ClientBuilder, Error, Gateway, KeySource,
     RetryPolicy,
 };
+use alipay_transport::{AnswerError, VerifyError};
 use support::{
     ALIPAY_CERT, ALIPAY_CERT_ROTATED, ALIPAY_PUBLIC_PEM, ALIPAY_ROTATED_PRIVATE_PEM, APP_CERT,
     APP_PRIVATE_PEM, CERT_NO, FOREIGN_ALIPAY_CERT, ROOT_CERT, Reply, SELF_SIGNED_CERT, SignedReply,
@@ -104,7 +105,7 @@ async fn certificate_mode_refuses_what_it_cannot_tie_to_a_certificate() {
         .execute(&TestCertify::new("tx-nosn"))
         .await
         .unwrap_err();
-    let Error::MalformedResponse(e) = &err else {
+    let Error::Answer(AnswerError::Malformed(e)) = &err else {
         panic!("{err:?}")
     };
     assert!(e.reason().contains("alipay_cert_sn"), "{err}");
@@ -123,7 +124,7 @@ async fn certificate_mode_refuses_what_it_cannot_tie_to_a_certificate() {
         .await
         .unwrap_err();
     let g = err.as_gateway().unwrap_or_else(|| panic!("{err:?}"));
-    assert!(g.verified);
+    assert!(g.verified());
 
     // The right SN with a signature by another key: a signature mismatch.
     let gw = TestGateway::always(Reply::SignedWith(
@@ -137,7 +138,10 @@ async fn certificate_mode_refuses_what_it_cannot_tie_to_a_certificate() {
         .execute(&TestCertify::new("tx-forged"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::SignatureMismatch(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::Verify(VerifyError::SignatureMismatch(_))),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -155,7 +159,7 @@ async fn rotated_certificate_is_detected_and_a_chaining_replacement_accepted() {
         .execute(&TestCertify::new("tx-rot"))
         .await
         .unwrap_err();
-    let Error::UnknownAlipayCertificate(unknown) = &err else {
+    let Error::Verify(VerifyError::UnknownAlipayCertificate(unknown)) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(unknown.sn(), new_sn);
@@ -384,8 +388,8 @@ async fn aes_requests_are_encrypted_then_signed_and_answers_verified_then_decryp
         .await
         .unwrap_err();
     let g = err.as_gateway().unwrap_or_else(|| panic!("{err:?}"));
-    assert_eq!(g.sub_code.as_deref(), Some("INVALID_PARAMETER"));
-    assert!(g.verified);
+    assert_eq!(g.sub_code(), Some("INVALID_PARAMETER"));
+    assert!(g.verified());
 }
 
 #[tokio::test]
@@ -401,7 +405,7 @@ async fn encrypted_answers_without_the_right_key_are_malformed() {
         .execute(&TestCertify::new("tx-nokey"))
         .await
         .unwrap_err();
-    let Error::MalformedResponse(e) = &err else {
+    let Error::Answer(AnswerError::Malformed(e)) = &err else {
         panic!("{err:?}")
     };
     assert!(e.reason().contains("aes_key"), "{err}");
@@ -415,7 +419,7 @@ async fn encrypted_answers_without_the_right_key_are_malformed() {
         .execute(&TestCertify::new("tx-wrongkey"))
         .await
         .unwrap_err();
-    let Error::MalformedResponse(e) = &err else {
+    let Error::Answer(AnswerError::Malformed(e)) = &err else {
         panic!("{err:?}")
     };
     assert!(e.reason().contains("AES key"), "{err}");
@@ -434,7 +438,10 @@ async fn encrypted_answers_without_the_right_key_are_malformed() {
         .execute(&TestCertify::new("tx-tampered"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::SignatureMismatch(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::Verify(VerifyError::SignatureMismatch(_))),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -473,7 +480,10 @@ fn blocking_client_accepts_rotated_certificates_too() {
         .build()
         .unwrap();
     let err = client.execute(&TestCertify::new("tx-b")).unwrap_err();
-    assert!(matches!(err, Error::UnknownAlipayCertificate(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::Verify(VerifyError::UnknownAlipayCertificate(_))),
+        "{err:?}"
+    );
     client
         .accept_alipay_certificate(ALIPAY_CERT_ROTATED)
         .unwrap();
@@ -509,10 +519,11 @@ async fn an_answer_under_an_expired_certificate_is_not_trusted() {
     assert!(
         matches!(
             err,
-            Error::AlipayCertificateInvalid(CertError::Expired { .. })
+            Error::Verify(VerifyError::CertificateInvalid(CertError::Expired { .. }))
         ),
         "{err:?}"
     );
     assert_eq!(err.kind_name(), "alipay_certificate_invalid");
-    assert!(err.to_string().contains(&sn), "{err}");
+    let shown = alipay_transport::ErrorChain(&err).to_string();
+    assert!(shown.contains(&sn), "{shown}");
 }

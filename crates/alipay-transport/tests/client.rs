@@ -11,6 +11,7 @@ use alipay_transport::{
     AlipayClient, CallOptions, ClientBuilder, CodeClass, Error, Gateway, RetryPolicy,
     TransportErrorKind,
 };
+use alipay_transport::{AnswerError, VerifyError};
 use support::{
     ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, CERT_NAME, CERT_NO, METHOD, Reply, TestCertify,
     TestGateway, TestPageMethod, error_node, photo_base64, refused_url, success_node,
@@ -151,14 +152,14 @@ async fn each_gateway_code_class_is_a_gateway_error_with_fields() {
             .await
             .unwrap_err();
         let g = gateway_error(&err);
-        assert_eq!(g.code, code);
-        assert_eq!(g.msg, msg);
-        assert_eq!(g.sub_code.as_deref(), Some(sub_code));
-        assert_eq!(g.sub_msg.as_deref(), Some(sub_msg));
-        assert!(g.verified, "{code}: a signed answer is verified");
+        assert_eq!(g.code(), code);
+        assert_eq!(g.status().msg, msg);
+        assert_eq!(g.sub_code(), Some(sub_code));
+        assert_eq!(g.status().sub_msg.as_deref(), Some(sub_msg));
+        assert!(g.verified(), "{code}: a signed answer is verified");
         assert_eq!(g.class(), class);
         assert_eq!(g.is_retryable(), retryable, "{code}");
-        assert_eq!(g.trace_id.as_deref(), Some("0b0000testtrace"));
+        assert_eq!(g.trace_id(), Some("0b0000testtrace"));
         assert!(g.raw().contains(sub_code));
         assert!(
             err.to_string().contains(code) && err.to_string().contains(sub_code),
@@ -190,7 +191,7 @@ async fn invalid_signature_40002_carries_both_sign_contents_and_a_diff() {
         .await
         .unwrap_err();
     let g = gateway_error(&err);
-    assert_eq!(g.code, "40002");
+    assert_eq!(g.code(), "40002");
     assert!(!g.is_retryable());
     let diff = g.sign_content_diff().expect("a diff");
     assert_eq!(diff.different, vec!["version"]);
@@ -224,7 +225,7 @@ async fn html_5xx_is_an_http_status_error_with_a_safe_excerpt() {
         .execute(&TestCertify::new("tx-5"))
         .await
         .unwrap_err();
-    let Error::HttpStatus(h) = &err else {
+    let Error::Answer(AnswerError::HttpStatus(h)) = &err else {
         panic!("expected HttpStatus, got {err:?}")
     };
     assert_eq!(h.status(), 502);
@@ -248,7 +249,7 @@ async fn html_5xx_is_an_http_status_error_with_a_safe_excerpt() {
         .execute(&TestCertify::new("tx-5b"))
         .await
         .unwrap_err();
-    let Error::HttpStatus(h) = &err else {
+    let Error::Answer(AnswerError::HttpStatus(h)) = &err else {
         panic!("expected HttpStatus, got {err:?}")
     };
     assert!(h.excerpt().starts_with("Service down x"), "{}", h.excerpt());
@@ -291,7 +292,7 @@ async fn a_body_cut_mid_json_is_malformed() {
         .execute(&TestCertify::new("tx-7"))
         .await
         .unwrap_err();
-    let Error::MalformedResponse(m) = &err else {
+    let Error::Answer(AnswerError::Malformed(m)) = &err else {
         panic!("expected MalformedResponse, got {err:?}")
     };
     assert!(m.reason().contains("truncated"), "{}", m.reason());
@@ -308,7 +309,10 @@ async fn an_html_page_with_status_200_is_malformed() {
         .execute(&TestCertify::new("tx-7b"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::MalformedResponse(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::Answer(AnswerError::Malformed(_))),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -326,7 +330,7 @@ async fn oversized_bodies_are_cut_off_at_the_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit: 65536 }),
+        matches!(err, Error::Answer(AnswerError::TooLarge { limit: 65536 })),
         "{err:?}"
     );
 
@@ -341,7 +345,7 @@ async fn oversized_bodies_are_cut_off_at_the_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit: 65536 }),
+        matches!(err, Error::Answer(AnswerError::TooLarge { limit: 65536 })),
         "{err:?}"
     );
     assert_eq!(gw.attempts(), 1);
@@ -362,7 +366,7 @@ async fn default_limit_accepts_normal_answers() {
     let c = builder(&gw.url).max_response_size(100).build().unwrap();
     assert!(matches!(
         c.execute(&TestCertify::new("tx-8d")).await,
-        Err(Error::ResponseTooLarge { limit: 100 })
+        Err(Error::Answer(AnswerError::TooLarge { limit: 100 }))
     ));
 }
 
@@ -474,7 +478,7 @@ async fn a_raw_call_is_retried_after_sending_only_when_marked_idempotent() {
         .execute_raw("alipay.trade.query", query)
         .await
         .unwrap_err();
-    assert_eq!(gateway_error(&err).code, "20000");
+    assert_eq!(gateway_error(&err).code(), "20000");
     assert!(gateway_error(&err).is_retryable());
     assert_eq!(gw.attempts(), 1);
 
@@ -510,12 +514,12 @@ async fn an_unsigned_20000_is_never_retried() {
         .await
         .unwrap_err();
     let g = gateway_error(&err);
-    assert!(!g.verified);
+    assert!(!g.verified());
     assert!(!g.is_retryable());
     assert!(!err.is_retryable_if_idempotent());
     assert_eq!(gw.attempts(), 1);
     let err = c.execute(&TestCertify::new("tx-9c")).await.unwrap_err();
-    assert_eq!(gateway_error(&err).code, "20000");
+    assert_eq!(gateway_error(&err).code(), "20000");
     assert_eq!(gw.attempts(), 2, "one attempt per call");
 }
 
@@ -558,7 +562,7 @@ async fn a_bad_signature_is_a_signature_mismatch() {
         .execute(&TestCertify::new("tx-11"))
         .await
         .unwrap_err();
-    let Error::SignatureMismatch(s) = &err else {
+    let Error::Verify(VerifyError::SignatureMismatch(s)) = &err else {
         panic!("expected SignatureMismatch, got {err:?}")
     };
     assert!(!s.is_missing());
@@ -582,7 +586,7 @@ async fn a_bad_signature_is_a_signature_mismatch() {
         .execute(&TestCertify::new("tx-11b"))
         .await
         .unwrap_err();
-    let Error::SignatureMismatch(s) = &err else {
+    let Error::Verify(VerifyError::SignatureMismatch(s)) = &err else {
         panic!("expected SignatureMismatch, got {err:?}")
     };
     assert!(s.is_missing());
@@ -597,10 +601,10 @@ async fn an_unsigned_error_response_is_an_unverified_gateway_error() {
         .await
         .unwrap_err();
     let g = gateway_error(&err);
-    assert!(!g.verified);
-    assert_eq!(g.code, "40002");
-    assert_eq!(g.sub_code.as_deref(), Some("isv.invalid-app-id"));
-    assert_eq!(g.sub_msg.as_deref(), Some("无效的AppID参数"));
+    assert!(!g.verified());
+    assert_eq!(g.code(), "40002");
+    assert_eq!(g.sub_code(), Some("isv.invalid-app-id"));
+    assert_eq!(g.status().sub_msg.as_deref(), Some("无效的AppID参数"));
     assert!(err.to_string().contains("(unverified"), "{err}");
     assert!(err.to_string().contains("无效的AppID参数"), "{err}");
 }
@@ -628,9 +632,9 @@ async fn hostile_unsigned_error_text_is_marked_sanitised_and_capped() {
         .await
         .unwrap_err();
     let g = gateway_error(&err);
-    assert!(!g.verified);
+    assert!(!g.verified());
     // The field keeps what arrived (documented as hostile)...
-    assert_eq!(g.sub_msg.as_deref(), Some(sub_msg.as_str()));
+    assert_eq!(g.status().sub_msg.as_deref(), Some(sub_msg.as_str()));
     // ...while Display and Debug show a marked, one-line, capped, masked version.
     let display = err.to_string();
     assert!(display.contains("(unverified"), "{display}");
@@ -669,7 +673,7 @@ async fn a_json_string_body_is_malformed_without_being_quoted() {
         .execute(&TestCertify::new("tx-12c"))
         .await
         .unwrap_err();
-    let Error::MalformedResponse(m) = &err else {
+    let Error::Answer(AnswerError::Malformed(m)) = &err else {
         panic!("expected MalformedResponse, got {err:?}")
     };
     assert!(m.reason().contains("found a string"), "{}", m.reason());
@@ -713,7 +717,7 @@ async fn persistent_20000_gives_up_after_max_retries_with_the_same_biz_content()
         .build()
         .unwrap();
     let err = c.execute(&TestCertify::new("tx-14")).await.unwrap_err();
-    assert_eq!(gateway_error(&err).code, "20000");
+    assert_eq!(gateway_error(&err).code(), "20000");
     let received = gw.received();
     assert_eq!(received.len(), 4, "1 attempt + max_retries");
     assert!(received.iter().all(|r| r.signature_ok));
@@ -779,7 +783,7 @@ async fn system_error_sub_code_is_retried_but_40004_is_not() {
         .execute(&TestCertify::new("tx-15b"))
         .await
         .unwrap_err();
-    assert_eq!(gateway_error(&err).code, "40004");
+    assert_eq!(gateway_error(&err).code(), "40004");
     assert_eq!(gw.attempts(), 1, "40004 is never retried");
 }
 
@@ -836,7 +840,10 @@ async fn execute_raw_verifies_and_returns_the_node() {
         .execute_raw("alipay.trade.query", "{}")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::SignatureMismatch(_)), "{err:?}");
+    assert!(
+        matches!(err, Error::Verify(VerifyError::SignatureMismatch(_))),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -848,7 +855,7 @@ async fn a_typed_mismatch_names_the_json_path_without_the_value() {
         .execute(&TestCertify::new("tx-16"))
         .await
         .unwrap_err();
-    let Error::MalformedResponse(m) = &err else {
+    let Error::Answer(AnswerError::Malformed(m)) = &err else {
         panic!("expected MalformedResponse, got {err:?}")
     };
     assert_eq!(m.path(), Some("passed"));

@@ -63,8 +63,8 @@ fn blocking_gateway_error_and_retries() {
         .execute(&TestCertify::new("tx-b-3"))
         .unwrap_err();
     let g = err.as_gateway().expect("gateway error");
-    assert_eq!(g.code, "40004");
-    assert!(g.verified);
+    assert_eq!(g.code(), "40004");
+    assert!(g.verified());
     assert_eq!(gw.attempts(), 2);
 }
 

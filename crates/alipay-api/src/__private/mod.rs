@@ -1,0 +1,98 @@
+//! Runtime items the generated code reaches through `::alipay_api::__private`. Not a
+//! public API: names and signatures may change in any release.
+//!
+//! Every shape the generator would otherwise repeat per field lives here once: field
+//! rules ([`Checker`]), JSON-string encoding of nested objects ([`json_string`]),
+//! lenient decoding ([`FromJson`], [`Fields`]), masking ([`masked`]), open enums (the
+//! [`OpenEnum`] derive) and the `biz_content` round trip of `alipay call`
+//! ([`check_biz_content`]).
+
+mod biz_content;
+mod check;
+mod ser;
+
+pub use alipay_macros::OpenEnum;
+pub use alipay_protocol;
+pub use alipay_protocol::decode::{DecodeError, Fields, FromJson, FromValue};
+pub use alipay_protocol::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
+pub use base64;
+pub use serde;
+pub use serde_json;
+
+pub use biz_content::check_biz_content;
+pub use check::{Check, Checker, LenText, Presence, required};
+pub use ser::{bool_string, bool_string_opt, json_string, json_string_opt, to_biz_content};
+
+/// Standard, padded base64 (the `*_from_bytes` setters and byte constructors).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A sensitive field shown masked in `Debug` (`Option`s print `None`/`Some(masked)`).
+pub fn masked<T: MaskedField + ?Sized>(value: &T, mask: Mask) -> impl std::fmt::Debug + '_ {
+    MaskedDebug(value, mask)
+}
+
+/// A field type that `Debug` can print masked: strings and optional strings.
+pub trait MaskedField {
+    /// Writes the masked value.
+    fn fmt_masked(&self, mask: Mask, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
+}
+
+impl MaskedField for String {
+    fn fmt_masked(&self, mask: Mask, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&Masked(self, mask), f)
+    }
+}
+
+impl<T: MaskedField> MaskedField for Option<T> {
+    fn fmt_masked(&self, mask: Mask, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            None => f.write_str("None"),
+            Some(v) => {
+                f.write_str("Some(")?;
+                v.fmt_masked(mask, f)?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+struct MaskedDebug<'a, T: ?Sized>(&'a T, Mask);
+
+impl<T: MaskedField + ?Sized> std::fmt::Debug for MaskedDebug<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt_masked(self.1, f)
+    }
+}
+
+/// `Deserialize` for generated types, through [`FromJson`], so serde users get the
+/// same lenient decoding and field paths as the client. Does not validate: a gateway
+/// emulator parses first, then calls `validate()` to report the rule a request breaks.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __impl_deserialize {
+    ($($t:ty),* $(,)?) => {$(
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $t {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_from_json(deserializer)
+            }
+        }
+    )*};
+}
+pub use __impl_deserialize as impl_deserialize;
+
+/// The body of a generated `Deserialize`: any self-describing input, decoded by
+/// [`FromJson`]; the error message names the field path.
+pub fn deserialize_from_json<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromJson,
+{
+    use serde::Deserialize as _;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    T::from_json_value(value, "").map_err(<D::Error as serde::de::Error>::custom)
+}

@@ -1,0 +1,663 @@
+//! Checked model -> Rust tokens.
+//!
+//! Generated code reaches every runtime item through `::alipay_api::__private`, so it
+//! does not depend on what the invoking module has imported. Each shape that repeats per
+//! field (a rule check, a JSON-string field, masking, an open enum) is one call of a
+//! runtime helper or a derive, so the expansion stays proportional to the spec. Types
+//! sit at the invocation site; every impl sits inside one `const _: () = { ... };` block
+//! whose `use`s are private to it.
+
+mod docs;
+mod open_enum;
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::check::describe_charset;
+use crate::ir::{
+    CallStyle, CharItem, Constructor, Field, FieldType, FixedValue, KnownValues, LengthUnit, Mask,
+    Method,
+};
+
+pub use open_enum::derive_open_enum;
+
+/// What a generated struct is for; decides visibility, optionality and generated impls.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The method's request: private fields, builder, `ApiMethod`.
+    Request,
+    /// A nested object: private fields, builder, constructors.
+    Object,
+    /// The response: public fields; required ones are plain values, optional ones `Option`s.
+    Response,
+}
+
+fn ident(s: &str) -> Ident {
+    Ident::new(s, Span::call_site())
+}
+
+fn doc_attrs(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+/// Generates all items of one method.
+pub fn expand(method: &Method) -> TokenStream {
+    let mut types = TokenStream::new();
+    let mut impls = TokenStream::new();
+    let request = format!("{}Request", method.type_prefix);
+    let response = format!("{}Response", method.type_prefix);
+
+    let structs = [(
+        Kind::Request,
+        request.as_str(),
+        docs::request_doc(method),
+        &method.request,
+        &[][..],
+    )]
+    .into_iter()
+    .chain([(
+        Kind::Response,
+        response.as_str(),
+        docs::response_doc(method),
+        &method.response,
+        &[][..],
+    )])
+    .chain(method.objects.iter().map(|o| {
+        (
+            Kind::Object,
+            o.name.as_str(),
+            docs::object_doc(method, o),
+            &o.fields,
+            &o.constructors[..],
+        )
+    }));
+    let mut decoded = Vec::new();
+    for (kind, name, doc, fields, ctors) in structs {
+        let st = Struct {
+            kind,
+            ty: ident(name),
+            fields,
+        };
+        types.extend(st.definition(&doc));
+        impls.extend(st.debug());
+        impls.extend(st.decode_impl());
+        if kind != Kind::Response {
+            impls.extend(st.check());
+            types.extend(st.builder_definition());
+            impls.extend(st.builder_impls());
+            impls.extend(st.inherent(ctors));
+        }
+        decoded.push(st.ty);
+    }
+    impls.extend(api_method(method, &request, &response));
+
+    let all_fields = method
+        .request
+        .iter()
+        .chain(&method.response)
+        .chain(method.objects.iter().flat_map(|o| &o.fields));
+    for field in all_fields {
+        if let Some(known) = &field.known {
+            types.extend(open_enum_definition(field, known));
+        }
+    }
+
+    quote! {
+        #types
+        const _: () = {
+            use ::alipay_api::__private as __p;
+            use ::core::convert::{AsRef, Into};
+            use ::core::fmt;
+            use ::core::option::Option::{self, None, Some};
+            use ::core::result::Result::{self, Ok};
+            use ::std::string::String;
+            __p::impl_deserialize!(#(#decoded),*);
+            #impls
+        };
+    }
+}
+
+/// Stub types named like the real ones, emitted next to a `compile_error!` so that code
+/// using the method reports the one real error instead of many unresolved names.
+pub fn stubs(method_name: &str) -> TokenStream {
+    stubs_for(method_name, &[])
+}
+
+/// Stub types for a spec that failed: the request, response and builder of
+/// `method_name`, plus `extra_types` (nested objects and enums the spec names), so code
+/// using them sees the one real error instead of a cascade of "cannot find type".
+pub fn stubs_for(method_name: &str, extra_types: &[String]) -> TokenStream {
+    let prefix = crate::check::upper_camel(method_name);
+    let names = [
+        format!("{prefix}Request"),
+        format!("{prefix}Response"),
+        format!("{prefix}RequestBuilder"),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    let items = names
+        .iter()
+        .chain(extra_types)
+        .filter(|n| syn::parse_str::<Ident>(n).is_ok() && seen.insert(n.as_str()))
+        .map(|n| {
+            let t = ident(n);
+            quote! {
+                /// Stub: the spec for this method has errors.
+                pub struct #t;
+            }
+        });
+    quote!(#(#items)*)
+}
+
+fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
+    let req = ident(request);
+    let resp = ident(response);
+    let name = &method.name;
+    let style = match method.call_style {
+        CallStyle::ServerCall => quote!(ServerCall),
+        CallStyle::PageRedirect => quote!(PageRedirect),
+    };
+    let key = match &method.idempotency_key {
+        Some(k) => quote!(Some(#k)),
+        None => quote!(None),
+    };
+    quote! {
+        impl __p::ApiMethod for #req {
+            const METHOD: &'static str = #name;
+            const CALL_STYLE: __p::CallStyle = __p::CallStyle::#style;
+            const IDEMPOTENCY_KEY: Option<&'static str> = #key;
+            type Response = #resp;
+
+            fn validate(&self) -> Result<(), __p::ValidationError> {
+                __p::Check::validate_at(self, "")
+            }
+
+            fn to_biz_content(&self) -> Result<String, __p::ValidationError> {
+                __p::ApiMethod::validate(self)?;
+                __p::to_biz_content(self)
+            }
+
+            fn decode_response(node: &str) -> Result<#resp, __p::DecodeError> {
+                __p::FromJson::from_json_str(node)
+            }
+        }
+    }
+}
+
+/// The Rust type of a field's value (without the `Option` of optional fields), with
+/// paths that resolve outside the impl block.
+fn value_type(field: &Field) -> TokenStream {
+    if let Some(known) = &field.known {
+        let e = ident(&known.enum_name);
+        return quote!(#e);
+    }
+    match &field.ty {
+        FieldType::String => quote!(::std::string::String),
+        FieldType::Bool | FieldType::BoolString => quote!(bool),
+        FieldType::Integer => quote!(i64),
+        FieldType::JsonObject => quote!(::alipay_api::serde_json::Map<
+            ::std::string::String,
+            ::alipay_api::serde_json::Value,
+        >),
+        FieldType::Object(name) => {
+            let t = ident(name);
+            quote!(#t)
+        }
+    }
+}
+
+fn field_type(field: &Field) -> TokenStream {
+    let t = value_type(field);
+    if field.required {
+        t
+    } else {
+        quote!(::core::option::Option<#t>)
+    }
+}
+
+/// `Some(&self.x)` or `self.x.as_ref()`: the value a rule sees, if the field is set.
+fn present(field: &Field) -> TokenStream {
+    let n = ident(&field.rust_name);
+    if field.required {
+        quote!(Some(&self.#n))
+    } else {
+        quote!(self.#n.as_ref())
+    }
+}
+
+struct Struct<'a> {
+    kind: Kind,
+    ty: Ident,
+    fields: &'a [Field],
+}
+
+impl Struct<'_> {
+    fn builder(&self) -> Ident {
+        format_ident!("{}Builder", self.ty)
+    }
+
+    /// The struct, with a derived `Serialize` whose attributes give the spec's wire
+    /// names, JSON-string nested objects and skipped absent fields. Field order is the
+    /// spec's (the order the official Java SDK uses).
+    fn definition(&self, doc: &str) -> TokenStream {
+        let ty = &self.ty;
+        let doc = doc_attrs(doc);
+        let response = self.kind == Kind::Response;
+        let fields = self.fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let t = field_type(f);
+            let serde = serde_attrs(f);
+            if response {
+                let d = doc_attrs(&docs::field_doc(f, self.kind));
+                quote!(#d #serde pub #n: #t,)
+            } else {
+                quote!(#serde #n: #t,)
+            }
+        });
+        let sensitive = self.fields.iter().any(|f| f.sensitive.is_some());
+        let debug = (!sensitive).then(|| quote!(Debug,));
+        let non_exhaustive = response.then(|| quote!(#[non_exhaustive]));
+        quote! {
+            #doc
+            #[derive(Clone, PartialEq, #debug ::alipay_api::__private::serde::Serialize)]
+            #[serde(crate = "::alipay_api::__private::serde")]
+            #non_exhaustive
+            pub struct #ty {
+                #(#fields)*
+            }
+        }
+    }
+
+    /// Only for types with personal data; the others derive `Debug`.
+    fn debug(&self) -> TokenStream {
+        if self.fields.iter().all(|f| f.sensitive.is_none()) {
+            return TokenStream::new();
+        }
+        let ty = &self.ty;
+        let name = ty.to_string();
+        let entries = self.fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let wire = &f.wire_name;
+            match f.sensitive {
+                None => quote!(.field(#wire, &self.#n)),
+                Some(mask) => {
+                    let m = match mask {
+                        Mask::IdNumber => quote!(IdNumber),
+                        Mask::Name => quote!(Name),
+                        Mask::Length => quote!(Length),
+                        Mask::Full => quote!(Full),
+                    };
+                    quote!(.field(#wire, &__p::masked(&self.#n, __p::Mask::#m)))
+                }
+            }
+        });
+        quote! {
+            impl fmt::Debug for #ty {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(#name) #(#entries)* .finish()
+                }
+            }
+        }
+    }
+
+    fn decode_impl(&self) -> TokenStream {
+        let ty = &self.ty;
+        let inits = self.fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let wire = &f.wire_name;
+            if f.required {
+                quote!(#n: f.required(#wire)?,)
+            } else {
+                quote!(#n: f.optional(#wire)?,)
+            }
+        });
+        quote! {
+            impl __p::FromJson for #ty {
+                fn from_fields(f: &mut __p::Fields) -> Result<Self, __p::DecodeError> {
+                    Ok(Self { #(#inits)* })
+                }
+            }
+        }
+    }
+
+    fn check(&self) -> TokenStream {
+        let ty = &self.ty;
+        let rules = self.fields.iter().flat_map(rules);
+        quote! {
+            impl __p::Check for #ty {
+                fn validate_at(&self, at: &str) -> Result<(), __p::ValidationError> {
+                    let c = __p::Checker::new(at);
+                    #(#rules)*
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    fn builder_definition(&self) -> TokenStream {
+        let ty = &self.ty;
+        let builder = self.builder();
+        let defs = self.fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let t = value_type(f);
+            quote!(#n: ::core::option::Option<#t>,)
+        });
+        let doc = format!(
+            "Builder of [`{ty}`]. Setters take the value; [`{builder}::build`] checks every rule."
+        );
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Default)]
+            pub struct #builder {
+                #(#defs)*
+            }
+        }
+    }
+
+    fn builder_impls(&self) -> TokenStream {
+        let ty = &self.ty;
+        let builder = self.builder();
+        let setters = self.fields.iter().map(setter);
+        let inits = self.fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let wire = &f.wire_name;
+            if f.required {
+                quote!(#n: __p::required(self.#n, #wire)?,)
+            } else {
+                quote!(#n: self.#n,)
+            }
+        });
+        let presence = self.fields.iter().map(|f| {
+            let n = ident(&f.rust_name);
+            let wire = &f.wire_name;
+            quote!(.field(#wire, &__p::Presence(self.#n.is_some())))
+        });
+        let name = builder.to_string();
+        let build_doc = format!(
+            "Checks every field rule and returns the [`{ty}`], or the first problem found, \
+             naming the field path, the rule and the limit."
+        );
+        quote! {
+            impl #builder {
+                #(#setters)*
+
+                #[doc = #build_doc]
+                pub fn build(self) -> Result<#ty, __p::ValidationError> {
+                    let value = #ty { #(#inits)* };
+                    __p::Check::validate_at(&value, "")?;
+                    Ok(value)
+                }
+            }
+
+            // Shows only which fields are set: a builder holds unchecked personal data.
+            impl fmt::Debug for #builder {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(#name) #(#presence)* .finish()
+                }
+            }
+        }
+    }
+
+    /// `builder()`, the spec's constructors and the getters.
+    fn inherent(&self, constructors: &[Constructor]) -> TokenStream {
+        let ty = &self.ty;
+        let builder = self.builder();
+        let builder_doc = format!("Starts a [`{builder}`]; every field is unset.");
+        let ctors = constructors.iter().map(|c| constructor(c, self.fields));
+        let getters = self.fields.iter().map(|f| getter(f, &builder.to_string()));
+        quote! {
+            impl #ty {
+                #[doc = #builder_doc]
+                pub fn builder() -> #builder {
+                    #builder::default()
+                }
+                #(#ctors)*
+                #(#getters)*
+            }
+        }
+    }
+}
+
+/// The `#[serde(...)]` attribute of a field, if it needs one.
+fn serde_attrs(f: &Field) -> TokenStream {
+    let mut parts = Vec::new();
+    if f.wire_name != f.rust_name {
+        let w = &f.wire_name;
+        parts.push(quote!(rename = #w));
+    }
+    if !f.required {
+        parts.push(quote!(
+            skip_serializing_if = "::core::option::Option::is_none"
+        ));
+    }
+    let with = match (&f.ty, f.known.is_some()) {
+        (FieldType::JsonObject | FieldType::Object(_), _) => Some("json_string"),
+        (FieldType::BoolString, false) => Some("bool_string"),
+        _ => None,
+    };
+    if let Some(with) = with {
+        let opt = if f.required { "" } else { "_opt" };
+        let path = format!("::alipay_api::__private::{with}{opt}");
+        parts.push(quote!(serialize_with = #path));
+    }
+    if parts.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[serde(#(#parts),*)])
+    }
+}
+
+/// One checker call per rule of `f`.
+fn rules(f: &Field) -> Vec<TokenStream> {
+    let n = ident(&f.rust_name);
+    let wire = &f.wire_name;
+    let v = present(f);
+    let mut out = Vec::new();
+    let text_like = f.ty == FieldType::String;
+    if text_like && f.required {
+        out.push(quote!(c.not_empty(#wire, &self.#n)?;));
+    }
+    if text_like && f.base64 {
+        out.push(quote!(c.base64(#wire, #v)?;));
+    }
+    if let (true, Some((_, items))) = (text_like, &f.charset) {
+        let arms = items.iter().map(|i| match i {
+            CharItem::Single(c) => quote!(#c),
+            CharItem::Range(a, b) => quote!(#a..=#b),
+        });
+        let rule = describe_charset(items);
+        out.push(quote!(c.charset(#wire, #v, |c| matches!(c, #(#arms)|*), #rule)?;));
+    }
+    if let FieldType::Object(_) = f.ty {
+        out.push(quote!(c.nested(#wire, #v)?;));
+    }
+    if let Some(limit) = f.max_length {
+        let limit = Literal::usize_unsuffixed(limit);
+        let unit = match f.unit {
+            LengthUnit::Utf16 => quote!(Utf16),
+            LengthUnit::Chars => quote!(Chars),
+            LengthUnit::Bytes => quote!(Bytes),
+        };
+        let json = matches!(f.ty, FieldType::JsonObject | FieldType::Object(_));
+        out.push(match (json, f.unit) {
+            (true, LengthUnit::Utf16) => quote!(c.max_json_len(#wire, #v, #limit)?;),
+            (true, _) => quote!(c.max_json_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
+            (false, LengthUnit::Utf16) => quote!(c.max_len(#wire, #v, #limit)?;),
+            (false, _) => quote!(c.max_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
+        });
+    }
+    out
+}
+
+fn setter(f: &Field) -> TokenStream {
+    let n = ident(&f.rust_name);
+    let doc = doc_attrs(&docs::field_doc(f, Kind::Request));
+    let t = value_type(f);
+    let (param, conv) = match f.ty {
+        FieldType::String => (quote!(impl Into<#t>), quote!(value.into())),
+        _ => (quote!(#t), quote!(value)),
+    };
+    let bytes = f.base64.then(|| {
+        let bn = format_ident!("{}_from_bytes", f.rust_name);
+        let bdoc = format!(
+            "Sets `{}` from raw bytes, base64-encoding them (standard alphabet, padded).",
+            f.wire_name
+        );
+        quote! {
+            #[doc = #bdoc]
+            pub fn #bn(mut self, bytes: impl AsRef<[u8]>) -> Self {
+                self.#n = Some(__p::base64_encode(bytes.as_ref()).into());
+                self
+            }
+        }
+    });
+    quote! {
+        #doc
+        pub fn #n(mut self, value: #param) -> Self {
+            self.#n = Some(#conv);
+            self
+        }
+        #bytes
+    }
+}
+
+fn getter(f: &Field, builder: &str) -> TokenStream {
+    let n = ident(&f.rust_name);
+    let doc = docs::getter_doc(f, builder);
+    let t = value_type(f);
+    let by_value = matches!(
+        f.ty,
+        FieldType::Bool | FieldType::BoolString | FieldType::Integer
+    ) && f.known.is_none();
+    let plain_string = f.ty == FieldType::String && f.known.is_none();
+    let (ret, body) = match (f.required, by_value, plain_string) {
+        (true, true, _) => (quote!(#t), quote!(self.#n)),
+        (false, true, _) => (quote!(Option<#t>), quote!(self.#n)),
+        (true, false, true) => (quote!(&str), quote!(&self.#n)),
+        (false, false, true) => (quote!(Option<&str>), quote!(self.#n.as_deref())),
+        (true, false, false) => (quote!(&#t), quote!(&self.#n)),
+        (false, false, false) => (quote!(Option<&#t>), quote!(self.#n.as_ref())),
+    };
+    quote! {
+        #[doc = #doc]
+        pub fn #n(&self) -> #ret {
+            #body
+        }
+    }
+}
+
+fn constructor(c: &Constructor, fields: &[Field]) -> TokenStream {
+    let n = ident(&c.name);
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let fname = ident(&f.rust_name);
+        let value = if let Some((_, v)) = c.fixed.iter().find(|(j, _)| *j == i) {
+            Some(fixed_expr(f, v))
+        } else if c.params.contains(&i) {
+            let t = value_type(f);
+            Some(match (f.base64, &f.ty) {
+                (true, _) => {
+                    params.push(quote!(#fname: impl AsRef<[u8]>));
+                    quote!(__p::base64_encode(#fname.as_ref()))
+                }
+                (false, FieldType::String) => {
+                    params.push(quote!(#fname: impl Into<#t>));
+                    quote!(#fname.into())
+                }
+                (false, _) => {
+                    params.push(quote!(#fname: #t));
+                    quote!(#fname)
+                }
+            })
+        } else {
+            None
+        };
+        inits.push(match (value, f.required) {
+            (Some(v), true) => quote!(#fname: #v,),
+            (Some(v), false) => quote!(#fname: Some(#v),),
+            (None, _) => quote!(#fname: None,),
+        });
+    }
+    let mut doc = c.description.clone();
+    for (i, v) in &c.fixed {
+        let shown = match v {
+            FixedValue::Str(s) => format!("`{s}`"),
+            FixedValue::Bool(b) => format!("`{b}`"),
+            FixedValue::Int(n) => format!("`{n}`"),
+        };
+        doc.push_str(&format!("\n\nSets `{}` to {shown}.", fields[*i].wire_name));
+    }
+    for i in &c.params {
+        if fields[*i].base64 {
+            doc.push_str(&format!(
+                "\n\n`{}` is given as raw bytes and base64-encoded here.",
+                fields[*i].rust_name
+            ));
+        }
+    }
+    doc.push_str(
+        "\n\nThe values are checked when the value is validated (by the request's `build()` or \
+         `validate()`), so an over-long argument is reported there with its field path.",
+    );
+    let doc = doc_attrs(&doc);
+    quote! {
+        #doc
+        pub fn #n(#(#params),*) -> Self {
+            Self { #(#inits)* }
+        }
+    }
+}
+
+fn fixed_expr(f: &Field, v: &FixedValue) -> TokenStream {
+    match v {
+        FixedValue::Str(s) => {
+            if let Some(k) = &f.known {
+                let e = ident(&k.enum_name);
+                if let Some((_, variant, _)) = k.values.iter().find(|(w, _, _)| w == s) {
+                    let var = ident(variant);
+                    return quote!(#e::#var);
+                }
+                return quote!(#e::from(#s));
+            }
+            quote!(String::from(#s))
+        }
+        FixedValue::Bool(b) => quote!(#b),
+        FixedValue::Int(n) => {
+            let n = Literal::i64_unsuffixed(*n);
+            quote!(#n)
+        }
+    }
+}
+
+/// An open enum: the known values as variants plus `Other`, with every impl from the
+/// `OpenEnum` derive (see [`derive_open_enum`]).
+fn open_enum_definition(field: &Field, known: &KnownValues) -> TokenStream {
+    let e = ident(&known.enum_name);
+    let doc = doc_attrs(&docs::enum_doc(field, &known.enum_name));
+    let variants = known.values.iter().map(|(wire, variant, desc)| {
+        let v = ident(variant);
+        let d = match desc {
+            Some(d) => format!(" `{wire}`: {d}"),
+            None => format!(" `{wire}`"),
+        };
+        quote!(#[doc = #d] #[wire = #wire] #v,)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, PartialEq, Eq, Hash, Debug, ::alipay_api::__private::OpenEnum)]
+        #[non_exhaustive]
+        pub enum #e {
+            #(#variants)*
+            /// A value not known to this SDK version, kept verbatim.
+            Other(::std::string::String),
+        }
+    }
+}
