@@ -6,7 +6,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aes;
-mod armor;
+pub mod armor;
 pub mod cert;
 pub mod charset;
 pub mod crypto;
