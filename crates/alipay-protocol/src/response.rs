@@ -9,13 +9,12 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::charset::Charset;
 use crate::crypto::{SignType, Verifier};
+use crate::envelope::{VerifyBase64Error, verify_base64};
 use crate::gateway::GatewayStatus;
 use crate::model::response_key;
 use crate::redact::describe_json_error as json_problem;
@@ -446,19 +445,16 @@ where
             _ => Err(ResponseError::UnsignedSuccess { node }.into()),
         };
     };
-    let signature = STANDARD
-        .decode(sign.as_bytes())
-        .map_err(|_| malformed("`sign` is not valid base64"))?;
     let verifier = select(&SignedNode {
         node: &node,
         alipay_cert_sn: alipay_cert_sn.as_deref(),
         status: status.as_ref(),
     })?;
     let verify = |candidate: &str| -> Result<bool, ResponseError> {
-        let bytes = charset
-            .encode(candidate)
-            .map_err(|_| malformed("the response node cannot be encoded in its charset"))?;
-        Ok(verifier.verify(sign_type, &bytes, &signature))
+        verify_base64(verifier, sign_type, charset, candidate, &sign).map_err(|e| match e {
+            VerifyBase64Error::NotBase64 => malformed("`sign` is not valid base64"),
+            _ => malformed("the response node cannot be encoded in its charset"),
+        })
     };
     // What is handed out as verified is exactly the text the signature covered: with the
     // Java `\/` fallback that is the replaced text, never the span as received (a span

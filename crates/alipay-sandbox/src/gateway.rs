@@ -5,11 +5,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use alipay_protocol::envelope::{sign_base64, sign_content};
+use alipay_protocol::envelope::{sign_base64, sign_content, verify_base64};
 use alipay_protocol::{
-    AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, Verifier as _, model,
+    AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, model,
 };
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::{Fault, RecordedRequest};
@@ -445,13 +444,7 @@ impl Gateway {
         content: &str,
         sign: &str,
     ) -> bool {
-        let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(sign) else {
-            return false;
-        };
-        let Ok(bytes) = charset.encode(content) else {
-            return false;
-        };
-        app.public_key.verify(sign_type, &bytes, &signature)
+        verify_base64(&app.public_key, sign_type, charset, content, sign) == Ok(true)
     }
 
     /// Keeps the request for [`crate::Sandbox::requests`], dropping the oldest beyond
