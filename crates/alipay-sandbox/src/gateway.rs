@@ -197,28 +197,13 @@ impl Gateway {
         if form_body {
             pairs.extend(form::parse_bytes(body));
         }
-        let charset_raw = pairs
-            .iter()
-            .find(|(k, _)| k == b"charset")
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
-        let charset = match charset_raw.as_deref().filter(|s| !s.is_empty()) {
-            None => Charset::Utf8,
-            Some(s) => match s.parse::<Charset>() {
-                Ok(c) => c,
-                Err(_) => {
-                    // No charset the client could be decoding with is known: UTF-8,
-                    // the gateway's default, is the best guess.
-                    return self.unsigned_error(
-                        Charset::Utf8,
-                        NodeBody::error("40002", "isv.invalid-charset", "字符集错误"),
-                    );
-                }
-            },
-        };
-        let decoded = match form::decode_pairs(&pairs, charset) {
-            Ok(d) => d,
-            Err(param) => {
-                // The charset itself parsed, so the client decodes answers with it.
+        let form::DecodedForm {
+            charset,
+            params: decoded,
+        } = match form::decode(&pairs) {
+            Ok(form) => form,
+            // The charset itself parsed, so the client decodes answers with it.
+            Err(form::FormError::Undecodable { charset, param }) => {
                 return self.unsigned_error(
                     charset,
                     NodeBody::error(
@@ -226,6 +211,14 @@ impl Gateway {
                         "isv.invalid-charset",
                         format!("参数[{param}]不是有效的{charset}编码"),
                     ),
+                );
+            }
+            // No charset the client could be decoding with is known: UTF-8, the
+            // gateway's default, is the best guess.
+            Err(_) => {
+                return self.unsigned_error(
+                    Charset::Utf8,
+                    NodeBody::error("40002", "isv.invalid-charset", "字符集错误"),
                 );
             }
         };
