@@ -31,10 +31,16 @@ mod notify;
 mod response;
 mod text;
 
+// Each fuzz target and test uses only some of the oracles.
+#[allow(unused_imports)]
 pub use json::*;
+#[allow(unused_imports)]
 pub use keys::*;
+#[allow(unused_imports)]
 pub use notify::*;
+#[allow(unused_imports)]
 pub use response::*;
+#[allow(unused_imports)]
 pub use text::*;
 
 /// The method every response case answers.
