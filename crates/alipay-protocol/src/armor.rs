@@ -4,8 +4,10 @@
 //!
 //! Keys ([`crate::keys`]) and certificates ([`crate::cert`]) both read their input
 //! through here, so both accept the same shapes, and neither can put input text into an
-//! error: a PEM label is only ever shown after [`PemError`] has checked it is a short
+//! error: a PEM label is only ever shown after `PemError` has checked it is a short
 //! run of label characters, and the base64 decoder never says which symbol it choked on.
+//! Its one public entry point, [`decode_der`], gives other code (the sandbox) the same
+//! reading without a second decoder.
 //!
 //! The PEM framing is read here rather than by the `pem` crate, which cannot keep three
 //! things the tests hold us to: it decodes bodies with strict `=` padding (Alipay's key

@@ -182,7 +182,7 @@ pub enum CertError {
         sn: String,
     },
     /// The chain check was stopped because the input needs too much work: more than
-    /// [`MAX_CHAIN_SIGNATURE_CHECKS`] signature checks (many look-alike CA certificates).
+    /// [`MAX_CHAIN_SIGNATURE_CHECKS`](super::MAX_CHAIN_SIGNATURE_CHECKS) signature checks (many look-alike CA certificates).
     #[error(
         "checking that the certificate `{subject}` (SN {sn}) chains to the Alipay root \
          certificate bundle was stopped after {limit} signature checks, the most one check \
@@ -195,7 +195,7 @@ pub enum CertError {
         subject: String,
         /// Its SN.
         sn: String,
-        /// The cap, [`MAX_CHAIN_SIGNATURE_CHECKS`].
+        /// The cap, [`MAX_CHAIN_SIGNATURE_CHECKS`](super::MAX_CHAIN_SIGNATURE_CHECKS).
         limit: usize,
     },
     /// The Alipay certificate holds the same key as the app certificate.
