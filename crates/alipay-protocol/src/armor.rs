@@ -4,13 +4,24 @@
 //!
 //! Keys ([`crate::keys`]) and certificates ([`crate::cert`]) both read their input
 //! through here, so both accept the same shapes, and neither can put input text into an
-//! error: a PEM label is only ever shown after [`PemError`] has checked it is a short
+//! error: a PEM label is only ever shown after `PemError` has checked it is a short
 //! run of label characters, and the base64 decoder never says which symbol it choked on.
+//! Its one public entry point, [`decode_der`], gives other code (the sandbox) the same
+//! reading without a second decoder.
+//!
+//! The PEM framing is read here rather than by the `pem` crate, which cannot keep three
+//! things the tests hold us to: it decodes bodies with strict `=` padding (Alipay's key
+//! tool and some consoles drop it), its label match runs across lines (a header missing
+//! its closing `-----` would take the whole base64 body as its label; see
+//! `tests/fuzz_regressions.rs`), and its `MismatchedTags` error carries both labels
+//! unchecked, so an error could quote key material. The base64 itself is base64's own
+//! engine, set to accept padding or its absence.
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 /// The longest PEM label shown in an error. The longest real one,
 /// `NEW CERTIFICATE REQUEST`, has 23 characters; anything longer is not a label but text
@@ -157,18 +168,46 @@ pub(crate) fn safe_label(raw: &str) -> Option<String> {
     ok.then(|| label.to_owned())
 }
 
+/// Standard base64 that accepts the `=` padding or its absence.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
 /// Base64 with any whitespace and with or without `=` padding (Alipay's key tool and
-/// some consoles drop it). `None` when it is not base64; the decoder's own message is
-/// dropped because it quotes the offending symbol.
+/// some consoles drop it; a stray extra `=` is tolerated too). `None` when it is not
+/// base64; the decoder's own message is dropped because it quotes the offending symbol.
 pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let b64: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let unpadded = b64.trim_end_matches('=');
-    let padding = match unpadded.len() % 4 {
-        2 => "==",
-        3 => "=",
-        _ => "",
+    LENIENT.decode(b64.trim_end_matches('=')).ok()
+}
+
+/// The DER bytes of key or certificate text in any shape the keys and certificates of
+/// this crate accept: the first PEM block's body (any label), or bare base64, after
+/// removing quotes, a BOM, CRLF line ends and literal `\n` escapes; raw DER (a leading
+/// SEQUENCE tag) passes through unchanged.
+///
+/// `None` when there is no readable DER; it never says why, so it can never quote the
+/// input. Use [`crate::AppPrivateKey::parse`] or [`crate::Certificate::parse`] for a
+/// checked key or certificate with an explaining error; this is for DER handed to
+/// another library (the sandbox signs certificates with RustCrypto from it).
+///
+/// ```
+/// let pem = "\"-----BEGIN PRIVATE KEY-----\\nAQID\\n-----END PRIVATE KEY-----\\n\"";
+/// assert_eq!(alipay_protocol::armor::decode_der(pem.as_bytes()), Some(vec![1, 2, 3]));
+/// assert_eq!(alipay_protocol::armor::decode_der(b"AQI"), Some(vec![1, 2]));
+/// assert_eq!(alipay_protocol::armor::decode_der(b"-----BEGIN KEY\nAQID"), None);
+/// ```
+pub fn decode_der(input: &[u8]) -> Option<Vec<u8>> {
+    if input.first() == Some(&0x30) {
+        return Some(input.to_vec());
+    }
+    let text = normalise(std::str::from_utf8(input).ok()?);
+    let der = match next_block(&text).ok()? {
+        Some((block, _)) => block.decode()?,
+        None => decode_base64(&text)?,
     };
-    STANDARD.decode(format!("{unpadded}{padding}")).ok()
+    (!der.is_empty()).then_some(der)
 }
 
 /// Base64 of DER (`MI…`: a SEQUENCE with a long-form length, which every RSA key and
@@ -282,5 +321,36 @@ mod tests {
         // Not a usable key, but not to be printed either.
         assert!(may_hold_key_material(&b64.replace('M', "-")));
         assert!(may_hold_key_material(&format!("APP_KEY={b64}")));
+    }
+
+    #[test]
+    fn base64_padding_is_optional_and_other_errors_are_not() {
+        assert_eq!(decode_base64("QUJD").as_deref(), Some(&b"ABC"[..]));
+        assert_eq!(decode_base64("QUI=").as_deref(), Some(&b"AB"[..]));
+        assert_eq!(decode_base64("QUI").as_deref(), Some(&b"AB"[..]));
+        assert_eq!(decode_base64("QQ").as_deref(), Some(&b"A"[..]));
+        assert_eq!(decode_base64("QQ===").as_deref(), Some(&b"A"[..]));
+        assert_eq!(decode_base64(" Q U\r\nI ").as_deref(), Some(&b"AB"[..]));
+        for bad in ["Q", "QUJD!", "QU=I", "QR"] {
+            assert_eq!(decode_base64(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn decode_der_takes_the_first_block_or_bare_base64() {
+        let two =
+            "-----BEGIN A-----\nAQ==\n-----END A-----\r\n-----BEGIN B-----\nAg\n-----END B-----";
+        assert_eq!(decode_der(two.as_bytes()), Some(vec![1]));
+        assert_eq!(decode_der(b"\xef\xbb\xbf'AQID'"), Some(vec![1, 2, 3]));
+        assert_eq!(decode_der(&[0x30, 0x00]), Some(vec![0x30, 0x00]));
+        for bad in [
+            &b""[..],
+            b"  ",
+            b"not base64!",
+            b"\xff\xfe",
+            b"-----BEGIN A-----\nAQ==",
+        ] {
+            assert_eq!(decode_der(bad), None, "{bad:?}");
+        }
     }
 }

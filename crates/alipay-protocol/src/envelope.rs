@@ -26,7 +26,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::aes::{AesError, AesKey};
 use crate::charset::Charset;
-use crate::crypto::{SignError, SignType, Signer};
+use crate::crypto::{SignError, SignType, Signer, Verifier};
 use crate::time::Timestamp;
 
 /// Parameter names that travel in the URL query; everything else goes in the body.
@@ -104,6 +104,41 @@ pub fn sign_base64(
             charset: e.charset,
         })?;
     Ok(STANDARD.encode(signer.sign(sign_type, &bytes)?))
+}
+
+/// Why [`verify_base64`] could not check a signature at all. A signature that simply
+/// does not verify is `Ok(false)`, not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyBase64Error {
+    /// The signature is not standard base64 (the symbol is not quoted: it is unverified
+    /// input).
+    #[error("the signature is not valid base64")]
+    NotBase64,
+    /// The signed content has a character the charset cannot encode.
+    #[error("the signed content cannot be encoded in {charset}")]
+    Unencodable {
+        /// The charset's wire name.
+        charset: &'static str,
+    },
+}
+
+/// The counterpart of [`sign_base64`]: decodes the standard-base64 `signature` and
+/// checks it over `content` encoded in `charset`. `Ok(true)` only when it verifies.
+pub fn verify_base64(
+    verifier: &dyn Verifier,
+    sign_type: SignType,
+    charset: Charset,
+    content: &str,
+    signature: &str,
+) -> Result<bool, VerifyBase64Error> {
+    let signature = STANDARD
+        .decode(signature.as_bytes())
+        .map_err(|_| VerifyBase64Error::NotBase64)?;
+    let bytes = charset
+        .encode(content)
+        .map_err(|e| VerifyBase64Error::Unencodable { charset: e.charset })?;
+    Ok(verifier.verify(sign_type, &bytes, &signature))
 }
 
 /// The common request parameters that stay the same across calls of one app.
@@ -409,6 +444,31 @@ mod tests {
             timestamp: Timestamp::from_unix(1_736_908_200),
             app_auth_token: None,
         }
+    }
+
+    #[test]
+    fn verify_base64_checks_what_sign_base64_signs() {
+        let key = key();
+        let public = key.public_key();
+        let (t, gbk) = (SignType::Rsa2, Charset::Gbk);
+        let sign = sign_base64(&key, t, gbk, "a=中文&b=2").unwrap();
+        assert_eq!(verify_base64(public, t, gbk, "a=中文&b=2", &sign), Ok(true));
+        assert_eq!(
+            verify_base64(public, t, gbk, "a=中文&b=3", &sign),
+            Ok(false)
+        );
+        assert_eq!(
+            verify_base64(public, SignType::Rsa, gbk, "a=中文&b=2", &sign),
+            Ok(false)
+        );
+        assert_eq!(
+            verify_base64(public, t, gbk, "a=中文&b=2", &format!("{sign}!")),
+            Err(VerifyBase64Error::NotBase64)
+        );
+        assert_eq!(
+            verify_base64(public, t, gbk, "a=😀", &sign),
+            Err(VerifyBase64Error::Unencodable { charset: "gbk" })
+        );
     }
 
     #[test]

@@ -28,22 +28,71 @@ fn decode_component(raw: &[u8]) -> Vec<u8> {
     percent_encoding::percent_decode(&plus_as_space).collect()
 }
 
-/// Decodes the pairs in `charset`; `Err` holds the name of the first parameter that is
-/// not valid in it.
-pub fn decode_pairs(
-    pairs: &[(Vec<u8>, Vec<u8>)],
-    charset: Charset,
-) -> Result<Vec<(String, String)>, String> {
-    pairs
+/// A form decoded in the charset named by its own `charset` parameter.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodedForm {
+    /// The form's `charset` (UTF-8 when absent or empty).
+    pub charset: Charset,
+    /// Every `(name, value)` in order, duplicates kept: what a duplicate means is the
+    /// caller's rule (notifications refuse it, the sandbox gateway takes the first).
+    pub params: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for DecodedForm {
+    /// Names only: values can be personal data or tokens.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.params.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("DecodedForm")
+            .field("charset", &self.charset)
+            .field("params", &names)
+            .finish()
+    }
+}
+
+/// Why a form could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// The `charset` parameter names a charset other than `utf-8` or `gbk`.
+    #[error("the form's `charset` is not supported: expected `utf-8` or `gbk`")]
+    UnknownCharset,
+    /// A name or value is not valid text in the form's charset.
+    #[error("a parameter is not valid text in {charset}")]
+    Undecodable {
+        /// The form's charset.
+        charset: Charset,
+        /// The parameter's name (decoded, or lossily as UTF-8 when the name itself is
+        /// not valid). Unverified input: not part of `Display`; check it before showing.
+        param: String,
+    },
+}
+
+/// Decodes the pairs of [`parse_bytes`] in the charset their first non-empty `charset`
+/// parameter names (UTF-8 without one), as notifications and the gateway do.
+pub fn decode(pairs: &[(Vec<u8>, Vec<u8>)]) -> Result<DecodedForm, FormError> {
+    let charset = match pairs
+        .iter()
+        .find(|(k, _)| k == b"charset")
+        .map(|(_, v)| String::from_utf8_lossy(v))
+        .filter(|v| !v.is_empty())
+    {
+        None => Charset::Utf8,
+        Some(c) => c.parse().map_err(|_| FormError::UnknownCharset)?,
+    };
+    let params = pairs
         .iter()
         .map(|(k, v)| {
+            let undecodable = |param: String| FormError::Undecodable { charset, param };
             let key = charset
                 .decode(k)
-                .map_err(|_| String::from_utf8_lossy(k).into_owned())?;
-            let value = charset.decode(v).map_err(|_| key.to_string())?;
+                .map_err(|_| undecodable(String::from_utf8_lossy(k).into_owned()))?;
+            let value = charset
+                .decode(v)
+                .map_err(|_| undecodable(key.to_string()))?;
             Ok((key.into_owned(), value.into_owned()))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(DecodedForm { charset, params })
 }
 
 #[cfg(test)]
@@ -52,17 +101,52 @@ mod tests {
 
     #[test]
     fn gbk_values_decode_from_bytes() {
-        let pairs = parse_bytes(b"subject=%D6%D0%CE%C4&a=b+c&empty=&flag");
-        let decoded = decode_pairs(&pairs, Charset::Gbk).unwrap();
+        let form = decode(&parse_bytes(
+            b"subject=%D6%D0%CE%C4&a=b+c&empty=&flag&charset=GBK&charset=utf-8",
+        ))
+        .unwrap();
+        assert_eq!(form.charset, Charset::Gbk);
+        let params: Vec<(&str, &str)> = form
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(
-            decoded,
-            vec![
-                ("subject".to_owned(), "中文".to_owned()),
-                ("a".to_owned(), "b c".to_owned()),
-                ("empty".to_owned(), String::new()),
-                ("flag".to_owned(), String::new()),
+            params,
+            [
+                ("subject", "中文"),
+                ("a", "b c"),
+                ("empty", ""),
+                ("flag", ""),
+                ("charset", "GBK"),
+                ("charset", "utf-8"),
             ]
         );
-        assert!(decode_pairs(&parse_bytes(b"x=%FF"), Charset::Utf8).is_err());
+        assert!(!format!("{form:?}").contains("中文"));
+    }
+
+    #[test]
+    fn charset_and_decoding_failures_are_told_apart() {
+        assert_eq!(decode(&parse_bytes(b"x=1")).unwrap().charset, Charset::Utf8);
+        assert_eq!(
+            decode(&parse_bytes(b"charset=&x=%FF")),
+            Err(FormError::Undecodable {
+                charset: Charset::Utf8,
+                param: "x".into()
+            })
+        );
+        assert_eq!(
+            decode(&parse_bytes(b"charset=latin1&x=1")),
+            Err(FormError::UnknownCharset)
+        );
+        let err = decode(&parse_bytes(b"%D6%D0=%FF%FF&charset=gbk")).unwrap_err();
+        assert_eq!(
+            err,
+            FormError::Undecodable {
+                charset: Charset::Gbk,
+                param: "中".into()
+            }
+        );
+        assert!(!err.to_string().contains('中'));
     }
 }

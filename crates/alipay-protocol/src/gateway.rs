@@ -135,8 +135,15 @@ impl GatewayStatus {
     }
 }
 
-/// Undoes the gateway's HTML escaping of the echoed sign content. `&amp;` goes last so
-/// that an escaped entity (`&amp;lt;`) is decoded once, to `&lt;`, not twice.
+/// Undoes HTML escaping of the five characters HTML escapers touch (`&quot;`, `&#39;`,
+/// `&lt;`, `&gt;`, `&amp;`): the gateway's echo of the sign content, and the text of an
+/// HTTP error page (the transport's excerpt). `&amp;` goes last so that an escaped
+/// entity (`&amp;lt;`) is decoded once, to `&lt;`, not twice.
+///
+/// Deliberately not a full HTML decoder (such as the `html-escape` crate): the echo is
+/// compared with our own sign content, so the decoder must be the exact inverse of the
+/// gateway's escaping; decoding entities it never writes (`&times;`, `&#8238;`) would
+/// turn text that was sent literally into other characters.
 pub fn unescape_html(text: &str) -> String {
     text.replace("&quot;", "\"")
         .replace("&#39;", "'")

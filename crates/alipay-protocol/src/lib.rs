@@ -6,7 +6,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod aes;
-mod armor;
+pub mod armor;
 pub mod cert;
 pub mod charset;
 pub mod crypto;
@@ -29,7 +29,9 @@ pub use cert::{
 pub use charset::Charset;
 pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
 pub use decode::{DecodeError, DecodeErrorKind, FromJson};
-pub use envelope::{Call, CommonParams, SignedRequest, sign_content};
+pub use envelope::{
+    Call, CommonParams, SignedRequest, VerifyBase64Error, sign_content, verify_base64,
+};
 pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
 pub use model::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};

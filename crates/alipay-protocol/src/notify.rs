@@ -19,12 +19,8 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-
-use crate::charset::Charset;
 use crate::crypto::{SignType, Verifier};
-use crate::envelope::sign_content;
+use crate::envelope::{sign_content, verify_base64};
 use crate::form;
 
 /// What to answer Alipay after processing a notification successfully (plain text).
@@ -131,22 +127,18 @@ pub fn verify_notification(
             return Err(NotifyError::Duplicate(display_name(name)));
         }
     }
-    let ascii = |name: &str| {
-        raw.iter()
-            .find(|(k, _)| k == name.as_bytes())
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let charset = match ascii("charset") {
-        None => Charset::Utf8,
-        Some(c) => c
-            .parse()
-            .map_err(|_| NotifyError::Unsupported { param: "charset" })?,
-    };
-    if let Some(named) = ascii("sign_type") {
-        let named: SignType = named
-            .parse()
-            .map_err(|_| NotifyError::Unsupported { param: "sign_type" })?;
+    let form::DecodedForm { charset, params } = form::decode(&raw).map_err(|e| match e {
+        form::FormError::Undecodable { param, .. } => {
+            NotifyError::Undecodable(display_name(param.as_bytes()))
+        }
+        _ => NotifyError::Unsupported { param: "charset" },
+    })?;
+    let named = params
+        .iter()
+        .find(|(k, v)| k == "sign_type" && !v.is_empty())
+        .map(|(_, v)| v.parse::<SignType>());
+    if let Some(named) = named {
+        let named = named.map_err(|_| NotifyError::Unsupported { param: "sign_type" })?;
         if named != sign_type {
             return Err(NotifyError::SignTypeMismatch {
                 expected: sign_type,
@@ -154,8 +146,6 @@ pub fn verify_notification(
             });
         }
     }
-    let params = form::decode_pairs(&raw, charset)
-        .map_err(|name| NotifyError::Undecodable(display_name(name.as_bytes())))?;
     for (name, value) in &params {
         if value.is_empty() || name == "sign" {
             continue;
@@ -176,13 +166,9 @@ pub fn verify_notification(
             .filter(|(k, _)| k != "sign" && k != "sign_type")
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
-    let signature = STANDARD
-        .decode(sign.as_bytes())
-        .map_err(|_| NotifyError::SignatureInvalid)?;
-    let bytes = charset
-        .encode(&content)
-        .map_err(|_| NotifyError::SignatureInvalid)?;
-    if !verifier.verify(sign_type, &bytes, &signature) {
+    // A signature that is not base64, or content the charset cannot carry, cannot have
+    // been signed by Alipay either: all are the one "do not act on it" answer.
+    if verify_base64(verifier, sign_type, charset, &content, &sign) != Ok(true) {
         return Err(NotifyError::SignatureInvalid);
     }
     Ok(VerifiedNotification {

@@ -9,16 +9,18 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::charset::Charset;
 use crate::crypto::{SignType, Verifier};
+use crate::envelope::{VerifyBase64Error, verify_base64};
 use crate::gateway::GatewayStatus;
 use crate::model::response_key;
 use crate::redact::describe_json_error as json_problem;
+
+mod strict;
+
+use strict::{Members, check_unique_keys};
 
 /// The outcome vocabulary of the test vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -292,30 +294,6 @@ fn malformed(reason: impl Into<String>) -> ResponseError {
     }
 }
 
-/// The top-level members in order, duplicates kept so they can be rejected.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let value: &'de RawValue = map.next_value()?;
-                    out.push((key, value));
-                }
-                Ok(Members(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 /// Verifies a raw response body (the exact bytes received) with one verifier, as in
 /// public-key mode.
 pub fn verify_response(body: &[u8], opts: &VerifyOptions<'_>) -> Result<Checked, ResponseError> {
@@ -446,19 +424,16 @@ where
             _ => Err(ResponseError::UnsignedSuccess { node }.into()),
         };
     };
-    let signature = STANDARD
-        .decode(sign.as_bytes())
-        .map_err(|_| malformed("`sign` is not valid base64"))?;
     let verifier = select(&SignedNode {
         node: &node,
         alipay_cert_sn: alipay_cert_sn.as_deref(),
         status: status.as_ref(),
     })?;
     let verify = |candidate: &str| -> Result<bool, ResponseError> {
-        let bytes = charset
-            .encode(candidate)
-            .map_err(|_| malformed("the response node cannot be encoded in its charset"))?;
-        Ok(verifier.verify(sign_type, &bytes, &signature))
+        verify_base64(verifier, sign_type, charset, candidate, &sign).map_err(|e| match e {
+            VerifyBase64Error::NotBase64 => malformed("`sign` is not valid base64"),
+            _ => malformed("the response node cannot be encoded in its charset"),
+        })
     };
     // What is handed out as verified is exactly the text the signature covered: with the
     // Java `\/` fallback that is the replaced text, never the span as received (a span
@@ -500,86 +475,6 @@ where
         status,
         alipay_cert_sn,
     }))
-}
-
-/// Refuses a verified node in which some object repeats a key: readers disagree on
-/// which value counts (serde_json's `Value` keeps the last, a typed struct refuses the
-/// node), so one signed answer could mean two things. The key is not quoted: it is
-/// signed, but may still be personal data.
-fn check_unique_keys(node: &Node, text: &str) -> Result<(), ResponseError> {
-    serde_json::from_str::<UniqueKeys>(text)
-        .map(|_| ())
-        .map_err(|e| {
-            malformed(format!(
-                "`{}` repeats a key inside an object or cannot be read ({}); refusing an \
-                 ambiguous answer",
-                node.key(),
-                if e.to_string().starts_with(DUPLICATE_KEY) {
-                    DUPLICATE_KEY.to_owned()
-                } else {
-                    json_problem(&e)
-                }
-            ))
-        })
-}
-
-const DUPLICATE_KEY: &str = "a key appears twice in one object";
-
-/// Walks any JSON value, failing on the first object that repeats a key.
-struct UniqueKeys;
-
-impl<'de> serde::Deserialize<'de> for UniqueKeys {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UniqueKeys)
-    }
-}
-
-impl<'de> Visitor<'de> for UniqueKeys {
-    type Value = UniqueKeys;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
-        Ok(UniqueKeys)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
-        Ok(UniqueKeys)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
-        Ok(UniqueKeys)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
-        Ok(UniqueKeys)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
-        Ok(UniqueKeys)
-    }
-
-    fn visit_unit<E>(self) -> Result<Self, E> {
-        Ok(UniqueKeys)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
-        while seq.next_element::<UniqueKeys>()?.is_some() {}
-        Ok(UniqueKeys)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
-        let mut seen = std::collections::HashSet::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if !seen.insert(key) {
-                return Err(serde::de::Error::custom(DUPLICATE_KEY));
-            }
-            map.next_value::<UniqueKeys>()?;
-        }
-        Ok(UniqueKeys)
-    }
 }
 
 /// Whether a node is an error: `error_response`, or a method node with a non-empty

@@ -76,6 +76,21 @@ fn slash_fallback_of_a_genuine_answer_returns_the_unescaped_text() {
     assert_eq!(verified.status().unwrap().code, "10000");
 }
 
+#[test]
+fn a_signature_that_is_not_base64_is_malformed_and_never_quoted() {
+    let case = response_case("success_standard");
+    let body: Value = serde_json::from_str(case["body"].as_str().unwrap()).unwrap();
+    for sign in ["@@not base64@@", "c2lnbmVk!", "%%%"] {
+        let mut edited = body.clone();
+        edited["sign"] = Value::from(sign);
+        let err = verify(&case, &edited.to_string()).unwrap_err();
+        assert_eq!(err.outcome(), Outcome::RejectMalformed, "{sign}");
+        let shown = err.to_string();
+        assert!(shown.contains("`sign` is not valid base64"), "{shown}");
+        assert!(!shown.contains(sign), "{shown}");
+    }
+}
+
 fn notify_params() -> Vec<(String, String)> {
     let vectors: Value = serde_json::from_str(&read("notify.json")).unwrap();
     vectors["cases"][0]["params_form_decoded"]

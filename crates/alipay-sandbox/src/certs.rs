@@ -349,7 +349,7 @@ fn issue_cert(
         .to_spki_der();
     let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der)
         .map_err(|e| fail(format!("public key: {e}")))?;
-    let issuer_der = crate::keys::pem_body(issuer_private_pem)
+    let issuer_der = alipay_protocol::armor::decode_der(issuer_private_pem.as_bytes())
         .ok_or_else(|| fail("the issuer key is not PEM".into()))?;
     let issuer_key = rsa::PrivateKey::from_pkcs8_der(&issuer_der)
         .map_err(|e| fail(format!("issuer key: {e}")))?;

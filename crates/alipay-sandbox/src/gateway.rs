@@ -5,11 +5,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use alipay_protocol::envelope::{sign_base64, sign_content};
+use alipay_protocol::envelope::{sign_base64, sign_content, verify_base64};
 use alipay_protocol::{
-    AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, Verifier as _, model,
+    AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, model,
 };
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::{Fault, RecordedRequest};
@@ -198,28 +197,13 @@ impl Gateway {
         if form_body {
             pairs.extend(form::parse_bytes(body));
         }
-        let charset_raw = pairs
-            .iter()
-            .find(|(k, _)| k == b"charset")
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
-        let charset = match charset_raw.as_deref().filter(|s| !s.is_empty()) {
-            None => Charset::Utf8,
-            Some(s) => match s.parse::<Charset>() {
-                Ok(c) => c,
-                Err(_) => {
-                    // No charset the client could be decoding with is known: UTF-8,
-                    // the gateway's default, is the best guess.
-                    return self.unsigned_error(
-                        Charset::Utf8,
-                        NodeBody::error("40002", "isv.invalid-charset", "字符集错误"),
-                    );
-                }
-            },
-        };
-        let decoded = match form::decode_pairs(&pairs, charset) {
-            Ok(d) => d,
-            Err(param) => {
-                // The charset itself parsed, so the client decodes answers with it.
+        let form::DecodedForm {
+            charset,
+            params: decoded,
+        } = match form::decode(&pairs) {
+            Ok(form) => form,
+            // The charset itself parsed, so the client decodes answers with it.
+            Err(form::FormError::Undecodable { charset, param }) => {
                 return self.unsigned_error(
                     charset,
                     NodeBody::error(
@@ -227,6 +211,14 @@ impl Gateway {
                         "isv.invalid-charset",
                         format!("参数[{param}]不是有效的{charset}编码"),
                     ),
+                );
+            }
+            // No charset the client could be decoding with is known: UTF-8, the
+            // gateway's default, is the best guess.
+            Err(_) => {
+                return self.unsigned_error(
+                    Charset::Utf8,
+                    NodeBody::error("40002", "isv.invalid-charset", "字符集错误"),
                 );
             }
         };
@@ -458,13 +450,7 @@ impl Gateway {
         content: &str,
         sign: &str,
     ) -> bool {
-        let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(sign) else {
-            return false;
-        };
-        let Ok(bytes) = charset.encode(content) else {
-            return false;
-        };
-        app.public_key.verify(sign_type, &bytes, &signature)
+        verify_base64(&app.public_key, sign_type, charset, content, sign) == Ok(true)
     }
 
     /// Keeps the request for [`crate::Sandbox::requests`], dropping the oldest beyond

@@ -157,15 +157,6 @@ pub(crate) fn read_file(path: &Path) -> Result<String, KeySetError> {
     })
 }
 
-/// The DER inside the first PEM block of `text`.
-pub(crate) fn pem_body(text: &str) -> Option<Vec<u8>> {
-    let start = text.find("-----BEGIN ")?;
-    let body_start = start + text[start..].find('\n')? + 1;
-    let end = body_start + text[body_start..].find("-----END ")?;
-    let b64: String = text[body_start..end].split_whitespace().collect();
-    STANDARD.decode(b64.as_bytes()).ok()
-}
-
 /// A fresh RSA-2048 key pair as (PKCS#8 PEM, SPKI PEM).
 pub(crate) fn generate_pair() -> Result<(String, String), KeySetError> {
     let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)

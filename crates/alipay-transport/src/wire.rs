@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use alipay_protocol::gateway::unescape_html;
 use alipay_protocol::redact::sanitize_unverified;
 use reqwest::header::HeaderMap;
 
@@ -116,13 +117,8 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         Some(title) if !title.trim().is_empty() => title.to_owned(),
         _ => strip_tags(&text, &lower),
     };
-    let decoded = source
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
+    // `&nbsp;` is layout, not one of the escaped characters: a plain space here.
+    let decoded = unescape_html(&source.replace("&nbsp;", " "));
     // An error page is unverified text like any other.
     sanitize_unverified(&decoded, EXCERPT_CHARS)
 }
@@ -205,6 +201,10 @@ mod tests {
     fn excerpt_strips_tags_scripts_and_bounds_length() {
         let page = b"<html><body><script>var secret = 1;</script><p>Service <b>down</b>\n\n for &amp; maintenance</p></body></html>";
         assert_eq!(excerpt(page), "Service down for & maintenance");
+        assert_eq!(
+            excerpt(b"<p>&quot;a&quot;&nbsp;&lt;b&gt; &#39;c&#39; &amp;lt;&amp;nbsp;</p>"),
+            "\"a\" <b> 'c' &lt;&nbsp;"
+        );
         let long = "x ".repeat(500);
         let e = excerpt(long.as_bytes());
         assert_eq!(e.chars().count(), 201);
