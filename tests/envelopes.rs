@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alipay_api::protocol::Timestamp;
 use alipay_api::{AlipayClient, ApiMethod, Gateway, RetryPolicy};
 use alipay_e2e::certify_request;
 use alipay_sandbox::{Sandbox, SandboxConfig};
@@ -33,7 +32,7 @@ async fn certify_envelope_and_answer() {
         key("alipay_private_pkcs1.pem"),
     )
     .unwrap()
-    .clock(|| Timestamp::from_unix(FIXED as i64));
+    .clock(fixed_clock);
     let sandbox = Sandbox::start_local(config).await.unwrap();
     let client = AlipayClient::builder()
         .app_id(APP_ID)

@@ -35,4 +35,4 @@ pub use response::{
     Checked, Node, Outcome, ResponseError, SignedNode, UnsignedError, VerifiedResponse,
     VerifyOptions, verify_response, verify_response_with,
 };
-pub use time::Timestamp;
+pub use time::{Clock, SystemClock, Timestamp};

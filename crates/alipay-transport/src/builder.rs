@@ -9,13 +9,12 @@ use alipay_protocol::cert::CertRole;
 use alipay_protocol::keys::{KeyRole, MIN_RSA2_BITS};
 use alipay_protocol::{
     AesKey, AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, CertError, CertMaterial, Charset,
-    CommonParams, KeyError, SignType, Signer, Timestamp, Verifier, check_not_own_key,
+    Clock, CommonParams, KeyError, SignType, Signer, SystemClock, Verifier, check_not_own_key,
 };
 
 use crate::client::{AlipayClient, Inner};
 use crate::config::{
-    AlipayTrust, Clock, Gateway, KeySource, ProxySetting, RetryPolicy, SharedClock, SystemClock,
-    Trust, redact_userinfo,
+    AlipayTrust, Gateway, KeySource, ProxySetting, RetryPolicy, SharedClock, Trust, redact_userinfo,
 };
 use crate::error::BuildError;
 
@@ -421,7 +420,7 @@ impl<C> ClientBuilder<C> {
                         }
                         _ => {}
                     }
-                    material.verify_alipay_cert(Timestamp::from_system_time(self.clock.now()))?;
+                    material.verify_alipay_cert(self.clock.timestamp())?;
                     let fingerprint = material.alipay_public_key().fingerprint();
                     (
                         Trust::Certificates(Box::new(std::sync::RwLock::new(material))),

@@ -1,10 +1,11 @@
-//! Client configuration: keys, gateway, timeouts, proxy, retries, clock.
+//! Client configuration: keys, gateway, timeouts, proxy, retries.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use alipay_protocol::Clock;
 use alipay_protocol::keys::may_hold_key_material;
 
 /// Where a key comes from. `Debug` never shows key text or bytes.
@@ -289,29 +290,6 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
         }
-    }
-}
-
-/// The source of the request `timestamp`. Inject one to make envelopes deterministic
-/// in tests; any `Fn() -> SystemTime + Send + Sync` is a clock.
-pub trait Clock: Send + Sync + 'static {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The system clock (the default).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
-
-impl<F: Fn() -> SystemTime + Send + Sync + 'static> Clock for F {
-    fn now(&self) -> SystemTime {
-        self()
     }
 }
 

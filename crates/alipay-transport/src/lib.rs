@@ -18,7 +18,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, MAX_TIMEOUT,
 };
 pub use client::{AlipayClient, RawResponse};
-pub use config::{AlipayTrust, CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};
+pub use config::{AlipayTrust, CallOptions, Gateway, KeySource, RetryPolicy};
 pub use error::{
     AcceptCertificateError, BuildError, Error, GatewayError, HttpStatusError, MalformedResponse,
     SignatureMismatch, TransportError, TransportErrorKind, UnknownAlipayCertificate,
@@ -30,6 +30,8 @@ pub use alipay_protocol::{
     ApiMethod, CallStyle, Charset, CodeClass, GatewayStatus, SignContentDiff, SignType, Signer,
     ValidationError, Verifier,
 };
+/// The clock is the protocol crate's, shared with the sandbox.
+pub use alipay_protocol::{Clock, SystemClock};
 
 /// The local test gateway, shared with the integration tests.
 #[cfg(test)]
