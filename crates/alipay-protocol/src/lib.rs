@@ -27,7 +27,7 @@ pub use cert::{
 };
 pub use charset::Charset;
 pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
-pub use envelope::{Call, CommonParams, SignedRequest, sign_content};
+pub use envelope::{Call, CommonParams, SignedRequest, UnsignedRequest, sign_content};
 pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
 pub use model::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
