@@ -29,8 +29,8 @@ use alipay_api::zhima_customer_certification_material_certify::{
     ZhimaCustomerCertificationMaterialCertifyRequestBuilder as RequestBuilder,
 };
 use alipay_api::{
-    BizContentError, BuildError, ClientBuilder, Error, Gateway, KeySource, RetryPolicy,
-    ValidationError,
+    AlipayTrust, BizContentError, BuildError, ClientBuilder, Error, Gateway, KeySource,
+    RetryPolicy, ValidationError,
 };
 use alipay_e2e::{ID_NUMBER, NAME, certify_builder, certify_request};
 use base64::Engine as _;
@@ -537,7 +537,7 @@ impl Fixture {
         AlipayClient::builder()
             .app_id(APP_ID)
             .app_private_key(APP_PRIVATE)
-            .alipay_public_key(ALIPAY_PUBLIC)
+            .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC))
             .gateway(Gateway::Custom(self.server.url(case)))
             .retry(RetryPolicy::none())
             .timeout(Duration::from_secs(5))
@@ -549,7 +549,7 @@ impl Fixture {
         AlipayClient::builder()
             .app_id(APP_ID)
             .app_private_key(APP_PRIVATE)
-            .certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT)
+            .alipay_trust(AlipayTrust::certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT))
             .gateway(Gateway::Custom(self.server.url("unused")))
             .retry(RetryPolicy::none())
             .clock(in_2030)
@@ -878,7 +878,7 @@ fn config_rows() -> Vec<Row> {
                 build(
                     AlipayClient::builder()
                         .app_id(APP_ID)
-                        .alipay_public_key(ALIPAY_PUBLIC),
+                        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC)),
                 )
             },
             refused!(
@@ -892,7 +892,12 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: a private key given instead",
-            |fx| build(fx.base().alipay_public_key(ALIPAY_PRIVATE)),
+            |fx| {
+                build(
+                    fx.base()
+                        .alipay_trust(AlipayTrust::public_key(ALIPAY_PRIVATE)),
+                )
+            },
             refused!(
                 Got::Build(BuildError::Key(KeyError::PrivateGivenForPublic { .. })),
                 ["private key"]
@@ -901,7 +906,7 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: the app's own public key",
-            |fx| build(fx.base().alipay_public_key(APP_PUBLIC)),
+            |fx| build(fx.base().alipay_trust(AlipayTrust::public_key(APP_PUBLIC))),
             refused!(
                 Got::Build(BuildError::AlipayKeyIsAppKey(_)),
                 ["own public key"]
@@ -910,7 +915,7 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: a certificate in public-key mode",
-            |fx| build(fx.base().alipay_public_key(ALIPAY_CERT)),
+            |fx| build(fx.base().alipay_trust(AlipayTrust::public_key(ALIPAY_CERT))),
             refused!(
                 Got::Build(BuildError::Key(KeyError::Certificate { .. })),
                 ["certificate"]
@@ -925,7 +930,7 @@ fn config_rows() -> Vec<Row> {
                     "-----BEGIN PUBLIC KEY",
                     1,
                 );
-                build(fx.base().alipay_public_key(broken))
+                build(fx.base().alipay_trust(AlipayTrust::public_key(broken)))
             },
             refused!(
                 Got::Build(BuildError::Key(KeyError::Malformed { .. })),
@@ -935,7 +940,12 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: RSA-1024 with RSA2",
-            |fx| build(fx.base().alipay_public_key(small_public_pem())),
+            |fx| {
+                build(
+                    fx.base()
+                        .alipay_trust(AlipayTrust::public_key(small_public_pem())),
+                )
+            },
             refused!(
                 Got::Build(BuildError::Key(KeyError::TooSmall { bits: 1024, .. })),
                 ["1024-bit", "2048"]
@@ -952,10 +962,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: garbage app certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates("not a certificate", ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    "not a certificate",
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -967,7 +978,13 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "certificates: empty root bundle",
-            |fx| build(fx.cert_base().certificates(APP_CERT, ALIPAY_CERT, "")),
+            |fx| {
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    ALIPAY_CERT,
+                    "",
+                )))
+            },
             refused!(
                 Got::Build(BuildError::Certificate(CertError::Empty { .. })),
                 ["root certificate bundle", "empty"]
@@ -1003,10 +1020,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: Alipay certificate under another root",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(APP_CERT, FOREIGN_ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    FOREIGN_ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             // Its CA has the same name as ours, so the chain is found by name and the
             // signature check is what fails.
@@ -1021,10 +1039,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: self-signed Alipay certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(APP_CERT, SELF_SIGNED_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    SELF_SIGNED_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -1037,10 +1056,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: the Alipay certificate given as the app certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(ALIPAY_CERT, ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    ALIPAY_CERT,
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -1053,10 +1073,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: app certificate of another key",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(FOREIGN_ALIPAY_CERT, ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    FOREIGN_ALIPAY_CERT,
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -1069,10 +1090,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: a private key given as a certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(APP_CERT, ALIPAY_CERT, APP_PRIVATE),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    ALIPAY_CERT,
+                    APP_PRIVATE,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(CertError::NotACertificate { .. })),
@@ -1085,7 +1107,11 @@ fn config_rows() -> Vec<Row> {
             |fx| {
                 let broken =
                     APP_CERT.replacen("-----BEGIN CERTIFICATE-----", "-----BEGIN CERTIFICATE", 1);
-                build(fx.cert_base().certificates(broken, ALIPAY_CERT, ROOT_CERT))
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    broken,
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(CertError::Malformed { .. })),
@@ -1094,9 +1120,14 @@ fn config_rows() -> Vec<Row> {
         ),
         row(
             C,
-            "certificates and an Alipay public key both set",
-            |fx| build(fx.cert_base().alipay_public_key(ALIPAY_PUBLIC)),
-            refused!(Got::Build(BuildError::Conflict { .. }), ["cannot both"]),
+            "trust set twice: the last setting (public-key mode) wins",
+            |fx| {
+                build(
+                    fx.cert_base()
+                        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC)),
+                )
+            },
+            Expect::Accepted,
         ),
         // --- the gateway URL ---
         row(

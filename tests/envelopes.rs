@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alipay_api::{AlipayClient, ApiMethod, Gateway, RetryPolicy};
+use alipay_api::{AlipayClient, AlipayTrust, ApiMethod, Gateway, RetryPolicy};
 use alipay_e2e::certify_request;
 use alipay_sandbox::{Sandbox, SandboxConfig};
 
@@ -37,7 +37,7 @@ async fn certify_envelope_and_answer() {
     let client = AlipayClient::builder()
         .app_id(APP_ID)
         .app_private_key(key("app_private_pkcs8.b64"))
-        .alipay_public_key(key("alipay_public.b64"))
+        .alipay_trust(AlipayTrust::public_key(key("alipay_public.b64")))
         .gateway(Gateway::Custom(sandbox.url()))
         .retry(RetryPolicy::none())
         .clock(fixed_clock)

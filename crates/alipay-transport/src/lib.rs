@@ -6,6 +6,9 @@ mod client;
 mod config;
 mod error;
 mod exchange;
+mod http;
+mod signing;
+mod trust;
 mod wire;
 
 // Compiled for this crate's own unit tests too, so that a plain `cargo test` (which
@@ -18,11 +21,13 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, MAX_TIMEOUT,
 };
 pub use client::{AlipayClient, RawResponse};
-pub use config::{AlipayTrust, CallOptions, Gateway, KeySource, RetryPolicy};
+pub use config::{CallOptions, Gateway, KeySource, RetryPolicy};
 pub use error::{
     AcceptCertificateError, BuildError, Error, GatewayError, HttpStatusError, MalformedResponse,
     SignatureMismatch, TransportError, TransportErrorKind, UnknownAlipayCertificate,
 };
+pub use signing::{AsyncSigner, SignFuture};
+pub use trust::AlipayTrust;
 
 /// The protocol layer this client is built on (keys, signing, verification, models).
 pub use alipay_protocol as protocol;
