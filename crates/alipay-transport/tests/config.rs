@@ -120,6 +120,35 @@ fn an_unreadable_key_file_names_the_path() {
     assert!(e.to_string().contains("app private key"), "{e}");
 }
 
+/// Each layer says only its own part; the cause is `source()`, so printing the chain
+/// (as anyhow and eyre do) shows every part once.
+#[test]
+fn build_errors_do_not_repeat_their_source() {
+    use std::error::Error as _;
+    let errors = [
+        build_err(base().app_private_key_file(key_path("does_not_exist.pem"))),
+        build_err(base().alipay_trust(AlipayTrust::public_key_file(key_path("nope.pem")))),
+        build_err(base().alipay_trust(AlipayTrust::certificates(
+            KeySource::file(key_path("nope.crt")),
+            ALIPAY_CERT,
+            ROOT_CERT,
+        ))),
+    ];
+    for e in &errors {
+        let shown = e.to_string();
+        let mut source = e.source();
+        assert!(source.is_some(), "{e:?} has a cause");
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            assert!(
+                !shown.contains(&cause_text),
+                "`{shown}` repeats its source `{cause_text}`"
+            );
+            source = cause.source();
+        }
+    }
+}
+
 #[test]
 fn a_garbage_key_is_reported_without_its_content() {
     let dir = std::env::temp_dir().join(format!("alipay-transport-test-{}", std::process::id()));
