@@ -30,8 +30,8 @@ use alipay_api::zhima_customer_certification_material_certify::{
 };
 use alipay_api::{AnswerError, ErrorChain, VerifyError};
 use alipay_api::{
-    BizContentError, BuildError, ClientBuilder, Error, Gateway, KeySource, RetryPolicy,
-    ValidationError,
+    AlipayTrust, BizContentError, BuildError, ClientBuilder, Error, Gateway, KeySource,
+    RetryPolicy, ValidationError,
 };
 use alipay_e2e::{ID_NUMBER, NAME, certify_builder, certify_request};
 use base64::Engine as _;
@@ -541,7 +541,7 @@ impl Fixture {
         AlipayClient::builder()
             .app_id(APP_ID)
             .app_private_key(APP_PRIVATE)
-            .alipay_public_key(ALIPAY_PUBLIC)
+            .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC))
             .gateway(Gateway::Custom(self.server.url(case)))
             .retry(RetryPolicy::none())
             .timeout(Duration::from_secs(5))
@@ -553,7 +553,7 @@ impl Fixture {
         AlipayClient::builder()
             .app_id(APP_ID)
             .app_private_key(APP_PRIVATE)
-            .certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT)
+            .alipay_trust(AlipayTrust::certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT))
             .gateway(Gateway::Custom(self.server.url("unused")))
             .retry(RetryPolicy::none())
             .clock(in_2030)
@@ -882,7 +882,7 @@ fn config_rows() -> Vec<Row> {
                 build(
                     AlipayClient::builder()
                         .app_id(APP_ID)
-                        .alipay_public_key(ALIPAY_PUBLIC),
+                        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC)),
                 )
             },
             refused!(
@@ -896,7 +896,12 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: a private key given instead",
-            |fx| build(fx.base().alipay_public_key(ALIPAY_PRIVATE)),
+            |fx| {
+                build(
+                    fx.base()
+                        .alipay_trust(AlipayTrust::public_key(ALIPAY_PRIVATE)),
+                )
+            },
             refused!(
                 Got::Build(BuildError::Key(KeyError::PrivateGivenForPublic { .. })),
                 ["private key"]
@@ -905,7 +910,7 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: the app's own public key",
-            |fx| build(fx.base().alipay_public_key(APP_PUBLIC)),
+            |fx| build(fx.base().alipay_trust(AlipayTrust::public_key(APP_PUBLIC))),
             refused!(
                 Got::Build(BuildError::AlipayKeyIsAppKey(_)),
                 ["own public key"]
@@ -914,7 +919,7 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: a certificate in public-key mode",
-            |fx| build(fx.base().alipay_public_key(ALIPAY_CERT)),
+            |fx| build(fx.base().alipay_trust(AlipayTrust::public_key(ALIPAY_CERT))),
             refused!(
                 Got::Build(BuildError::Key(KeyError::Certificate { .. })),
                 ["certificate"]
@@ -929,7 +934,7 @@ fn config_rows() -> Vec<Row> {
                     "-----BEGIN PUBLIC KEY",
                     1,
                 );
-                build(fx.base().alipay_public_key(broken))
+                build(fx.base().alipay_trust(AlipayTrust::public_key(broken)))
             },
             refused!(
                 Got::Build(BuildError::Key(KeyError::Malformed { .. })),
@@ -939,7 +944,12 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "Alipay key: RSA-1024 with RSA2",
-            |fx| build(fx.base().alipay_public_key(small_public_pem())),
+            |fx| {
+                build(
+                    fx.base()
+                        .alipay_trust(AlipayTrust::public_key(small_public_pem())),
+                )
+            },
             refused!(
                 Got::Build(BuildError::Key(KeyError::TooSmall { bits: 1024, .. })),
                 ["1024-bit", "2048"]
@@ -956,10 +966,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: garbage app certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates("not a certificate", ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    "not a certificate",
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -971,7 +982,13 @@ fn config_rows() -> Vec<Row> {
         row(
             C,
             "certificates: empty root bundle",
-            |fx| build(fx.cert_base().certificates(APP_CERT, ALIPAY_CERT, "")),
+            |fx| {
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    ALIPAY_CERT,
+                    "",
+                )))
+            },
             refused!(
                 Got::Build(BuildError::Certificate(CertError::Empty { .. })),
                 ["root certificate bundle", "empty"]
@@ -1007,10 +1024,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: Alipay certificate under another root",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(APP_CERT, FOREIGN_ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    FOREIGN_ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             // Its CA has the same name as ours, so the chain is found by name and the
             // signature check is what fails.
@@ -1025,10 +1043,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: self-signed Alipay certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(APP_CERT, SELF_SIGNED_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    SELF_SIGNED_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -1041,10 +1060,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: the Alipay certificate given as the app certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(ALIPAY_CERT, ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    ALIPAY_CERT,
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -1057,10 +1077,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: app certificate of another key",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(FOREIGN_ALIPAY_CERT, ALIPAY_CERT, ROOT_CERT),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    FOREIGN_ALIPAY_CERT,
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(
@@ -1073,10 +1094,11 @@ fn config_rows() -> Vec<Row> {
             C,
             "certificates: a private key given as a certificate",
             |fx| {
-                build(
-                    fx.cert_base()
-                        .certificates(APP_CERT, ALIPAY_CERT, APP_PRIVATE),
-                )
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    APP_CERT,
+                    ALIPAY_CERT,
+                    APP_PRIVATE,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(CertError::NotACertificate { .. })),
@@ -1089,7 +1111,11 @@ fn config_rows() -> Vec<Row> {
             |fx| {
                 let broken =
                     APP_CERT.replacen("-----BEGIN CERTIFICATE-----", "-----BEGIN CERTIFICATE", 1);
-                build(fx.cert_base().certificates(broken, ALIPAY_CERT, ROOT_CERT))
+                build(fx.cert_base().alipay_trust(AlipayTrust::certificates(
+                    broken,
+                    ALIPAY_CERT,
+                    ROOT_CERT,
+                )))
             },
             refused!(
                 Got::Build(BuildError::Certificate(CertError::Malformed { .. })),
@@ -1098,9 +1124,14 @@ fn config_rows() -> Vec<Row> {
         ),
         row(
             C,
-            "certificates and an Alipay public key both set",
-            |fx| build(fx.cert_base().alipay_public_key(ALIPAY_PUBLIC)),
-            refused!(Got::Build(BuildError::Conflict { .. }), ["cannot both"]),
+            "trust set twice: the last setting (public-key mode) wins",
+            |fx| {
+                build(
+                    fx.cert_base()
+                        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC)),
+                )
+            },
+            Expect::Accepted,
         ),
         // --- the gateway URL ---
         row(

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use alipay_api::VerifyError;
 use alipay_api::protocol::AlipayCertificate;
 use alipay_api::{
-    AcceptCertificateError, AlipayClient, ClientBuilder, Error, Gateway, RetryPolicy,
+    AcceptCertificateError, AlipayClient, AlipayTrust, ClientBuilder, Error, Gateway, RetryPolicy,
 };
 use alipay_e2e::{ID_NUMBER, certify_request};
 use alipay_sandbox::{CertSet, DEFAULT_APP_ID, KeySet, Sandbox, SandboxConfig};
@@ -25,11 +25,11 @@ fn cert_client(sandbox: &Sandbox) -> ClientBuilder<AlipayClient> {
     AlipayClient::builder()
         .app_id(DEFAULT_APP_ID)
         .app_private_key(c.keys.app_private_pem.as_str())
-        .certificates(
+        .alipay_trust(AlipayTrust::certificates(
             c.app_cert_pem.as_str(),
             c.alipay_cert_pem.as_str(),
             c.root_cert_pem.as_str(),
-        )
+        ))
         .gateway(Gateway::Custom(sandbox.url()))
         .retry(RetryPolicy::none())
 }
@@ -75,7 +75,9 @@ async fn certify_in_certificate_mode() {
     let key_mode = AlipayClient::builder()
         .app_id(DEFAULT_APP_ID)
         .app_private_key(certs().keys.app_private_pem.as_str())
-        .alipay_public_key(certs().keys.alipay_public_pem.as_str())
+        .alipay_trust(AlipayTrust::public_key(
+            certs().keys.alipay_public_pem.as_str(),
+        ))
         .gateway(Gateway::Custom(sandbox.url()))
         .retry(RetryPolicy::none())
         .build()

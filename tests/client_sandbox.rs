@@ -8,7 +8,9 @@ use alipay_api::protocol::{Charset, CodeClass, SignType};
 use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials,
 };
-use alipay_api::{AlipayClient, ApiMethod as _, CallOptions, Error, Gateway, RetryPolicy};
+use alipay_api::{
+    AlipayClient, AlipayTrust, ApiMethod as _, CallOptions, Error, Gateway, RetryPolicy,
+};
 use alipay_api::{AnswerError, VerifyError};
 use alipay_e2e::{
     ID_NUMBER, NAME, certify_builder, certify_request, client_builder, keys, sandbox,
@@ -216,7 +218,7 @@ async fn verification_failures() {
     // The client trusts another Alipay key: every answer fails verification.
     let other = KeySet::generate().unwrap();
     let client = client_builder(&sandbox)
-        .alipay_public_key(other.alipay_public_pem.as_str())
+        .alipay_trust(AlipayTrust::public_key(other.alipay_public_pem.as_str()))
         .build()
         .unwrap();
     match client
@@ -421,7 +423,7 @@ fn blocking_client_against_the_sandbox() {
     let client = alipay_api::blocking::AlipayClient::builder()
         .app_id(DEFAULT_APP_ID)
         .app_private_key(keys().app_private_pem.as_str())
-        .alipay_public_key(keys().alipay_public_pem.as_str())
+        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
         .gateway(Gateway::Custom(sandbox.url()))
         .build()
         .unwrap();

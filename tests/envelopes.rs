@@ -4,8 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use alipay_api::protocol::Timestamp;
-use alipay_api::{AlipayClient, ApiMethod, Gateway, RetryPolicy};
+use alipay_api::{AlipayClient, AlipayTrust, ApiMethod, Gateway, RetryPolicy};
 use alipay_e2e::certify_request;
 use alipay_sandbox::{Sandbox, SandboxConfig};
 
@@ -33,12 +32,12 @@ async fn certify_envelope_and_answer() {
         key("alipay_private_pkcs1.pem"),
     )
     .unwrap()
-    .clock(|| Timestamp::from_unix(FIXED as i64));
+    .clock(fixed_clock);
     let sandbox = Sandbox::start_local(config).await.unwrap();
     let client = AlipayClient::builder()
         .app_id(APP_ID)
         .app_private_key(key("app_private_pkcs8.b64"))
-        .alipay_public_key(key("alipay_public.b64"))
+        .alipay_trust(AlipayTrust::public_key(key("alipay_public.b64")))
         .gateway(Gateway::Custom(sandbox.url()))
         .retry(RetryPolicy::none())
         .clock(fixed_clock)

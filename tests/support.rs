@@ -7,7 +7,7 @@ use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
     ZhimaCustomerCertificationMaterialCertifyRequestBuilder as RequestBuilder,
 };
-use alipay_api::{AlipayClient, ClientBuilder, Gateway, RetryPolicy};
+use alipay_api::{AlipayClient, AlipayTrust, ClientBuilder, Gateway, RetryPolicy};
 use alipay_sandbox::{DEFAULT_APP_ID, KeySet, Sandbox, SandboxConfig};
 
 /// A small real JPEG (a drawn face).
@@ -35,7 +35,7 @@ pub fn client_builder(sandbox: &Sandbox) -> ClientBuilder<AlipayClient> {
     AlipayClient::builder()
         .app_id(DEFAULT_APP_ID)
         .app_private_key(keys().app_private_pem.as_str())
-        .alipay_public_key(keys().alipay_public_pem.as_str())
+        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
         .gateway(Gateway::Custom(sandbox.url()))
         .retry(RetryPolicy::none())
 }

@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use alipay_api::zhima_customer_certification_material_certify::{
     BizCode, IdentityParam, Materials, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
 };
-use alipay_api::{AlipayClient, ApiMethod, Error, Gateway, KeySource};
+use alipay_api::{AlipayClient, AlipayTrust, ApiMethod, Error, Gateway, KeySource};
 use alipay_sandbox::{DEFAULT_APP_ID, KeySet, Sandbox, SandboxConfig};
 
 /// A 48×48 drawing of a face, so the sandbox sees a real JPEG.
@@ -41,7 +41,7 @@ async fn main() -> Result<(), Box<dyn StdError>> {
             AlipayClient::builder()
                 .app_id(app_id)
                 .app_private_key(key_from_env("ALIPAY_APP_PRIVATE_KEY")?)
-                .alipay_public_key(key_from_env("ALIPAY_PUBLIC_KEY")?)
+                .alipay_trust(AlipayTrust::public_key(key_from_env("ALIPAY_PUBLIC_KEY")?))
                 .gateway(gateway)
                 .build()?
         }
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn StdError>> {
             let client = AlipayClient::builder()
                 .app_id(DEFAULT_APP_ID)
                 .app_private_key(keys.app_private_pem.as_str())
-                .alipay_public_key(keys.alipay_public_pem.as_str())
+                .alipay_trust(AlipayTrust::public_key(keys.alipay_public_pem.as_str()))
                 .gateway(Gateway::Custom(sandbox.url()))
                 .build()?;
             _sandbox = Some(sandbox);

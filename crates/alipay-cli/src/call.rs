@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use alipay_api::protocol::{Charset, SignType};
-use alipay_api::{AlipayClient, CallOptions, Error, ErrorChain, Gateway, KeySource};
+use alipay_api::{AlipayClient, AlipayTrust, CallOptions, Error, ErrorChain, Gateway, KeySource};
 use clap::Args;
 use serde_json::json;
 
@@ -107,7 +107,9 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
         let client = AlipayClient::builder()
             .app_id(&args.app_id)
             .app_private_key(KeySource::path_or_value(&args.app_private_key))
-            .alipay_public_key(KeySource::path_or_value(&args.alipay_public_key))
+            .alipay_trust(AlipayTrust::public_key(KeySource::path_or_value(
+                &args.alipay_public_key,
+            )))
             .gateway(gateway)
             .sign_type(sign_type)
             .charset(charset)

@@ -12,7 +12,9 @@
 //! aws-lc-rs is the default because it signs at OpenSSL speed in constant time and is
 //! already compiled for rustls; it cannot *sign* SHA-1, so legacy `RSA` signing falls
 //! back to RustCrypto (0.10, which blinds; 0.9 is affected by RUSTSEC-2023-0071).
-//! A remote signer (KMS/HSM) implements [`Signer`] itself.
+//! A remote signer (KMS/HSM) implements [`Signer`] itself, or, when it must await a
+//! network call, signs the bytes of an [`UnsignedRequest`](crate::envelope::UnsignedRequest)
+//! asynchronously (the transport's `AsyncSigner`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -64,7 +66,7 @@ impl FromStr for SignType {
 }
 
 /// Why signing failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
     /// The key is too small for RSA2.
@@ -94,9 +96,17 @@ pub enum SignError {
         /// The parameter name.
         param: String,
     },
-    /// The backend failed (for a remote signer: the remote call failed).
-    #[error("the signer failed: {0}")]
-    Backend(String),
+    /// The backend failed (for a remote signer: the remote call failed). The
+    /// backend's own error is the [`source`](std::error::Error::source).
+    #[error("the signer failed")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl SignError {
+    /// A backend failure caused by `source` (a KMS/HSM client's error, or a message).
+    pub fn backend(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        SignError::Backend(source.into())
+    }
 }
 
 /// Produces request signatures. Implement it to sign with a KMS or HSM.
@@ -153,7 +163,7 @@ impl Signer for AppPrivateKey {
                     message,
                     &mut sig,
                 )
-                .map_err(|_| SignError::Backend("aws-lc-rs RSA signing failed".into()))?;
+                .map_err(|_| SignError::backend("aws-lc-rs RSA signing failed"))?;
                 Ok(sig)
             }
             (SignType::Rsa2, None) => Err(SignError::KeyTooSmall {
@@ -194,7 +204,7 @@ fn rustcrypto_sign(
     sign_type: SignType,
     message: &[u8],
 ) -> Result<Vec<u8>, SignError> {
-    let failed = |e: rsa::signature::Error| SignError::Backend(format!("RSA signing failed ({e})"));
+    let failed = SignError::backend;
     // `Signer::try_sign` blinds with the default RNG in rsa 0.10.
     match sign_type {
         SignType::Rsa2 => key
@@ -239,5 +249,21 @@ impl Verifier for RustCryptoVerifier<'_> {
             SignType::Rsa2 => self.0.rc_sha256.verify(message, &sig).is_ok(),
             SignType::Rsa => self.0.rc_sha1.verify(message, &sig).is_ok(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_backend_failure_keeps_its_source_out_of_display() {
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "KMS unreachable");
+        let err = SignError::backend(io);
+        assert_eq!(err.to_string(), "the signer failed");
+        let source = err.source().expect("the backend error is the source");
+        assert_eq!(source.to_string(), "KMS unreachable");
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
     }
 }

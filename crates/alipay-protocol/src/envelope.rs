@@ -226,25 +226,48 @@ pub struct SignedRequest {
 
 impl fmt::Debug for SignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self
-            .params
-            .iter()
-            .map(|(k, v)| format!("{k} ({} bytes)", v.len()))
-            .collect();
         f.debug_struct("SignedRequest")
-            .field("params", &names)
+            .field("params", &shown_params(&self.params))
             .field("charset", &self.charset)
             .finish_non_exhaustive()
     }
 }
 
-impl SignedRequest {
-    /// Builds and signs the parameters of one call.
-    pub fn new(
-        common: &CommonParams,
-        call: &Call<'_>,
-        signer: &dyn Signer,
-    ) -> Result<SignedRequest, SignError> {
+/// A request ready to be signed: every parameter to transmit except `sign`, the sign
+/// content and the exact bytes to sign. This is the sans-IO half of signing: sign it
+/// here with a [`Signer`] ([`sign`](Self::sign)), or hand [`message`](Self::message)
+/// to a remote signer (a KMS or HSM reached over the network), await its answer and
+/// finish with [`with_signature`](Self::with_signature). Holds personal data
+/// (`biz_content`), so its `Debug` shows only parameter names and sizes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UnsignedRequest {
+    params: Vec<(String, String)>,
+    sign_content: String,
+    message: Vec<u8>,
+    sign_type: SignType,
+    charset: Charset,
+}
+
+impl fmt::Debug for UnsignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnsignedRequest")
+            .field("params", &shown_params(&self.params))
+            .field("sign_type", &self.sign_type)
+            .field("charset", &self.charset)
+            .finish_non_exhaustive()
+    }
+}
+
+fn shown_params(params: &[(String, String)]) -> Vec<String> {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k} ({} bytes)", v.len()))
+        .collect()
+}
+
+impl UnsignedRequest {
+    /// Builds the parameters of one call.
+    pub fn new(common: &CommonParams, call: &Call<'_>) -> Result<UnsignedRequest, SignError> {
         let timestamp = call.timestamp.to_string();
         let mut params: Vec<(&str, &str)> = vec![
             ("app_id", &common.app_id),
@@ -275,29 +298,28 @@ impl SignedRequest {
         if let Some(biz) = call.biz_content {
             params.push(("biz_content", biz));
         }
-        Self::sign_params(params, common.sign_type, common.charset, signer)
+        Self::from_params(params, common.sign_type, common.charset)
     }
 
-    /// Builds and signs a call whose `biz_content` is AES-encrypted (protocol.md §7):
+    /// Builds a call whose `biz_content` is AES-encrypted (protocol.md §7):
     /// `biz_content` is encrypted with `key` in the request charset, `encrypt_type=AES`
-    /// is added, and the signature covers the ciphertext and `encrypt_type`, as the
-    /// gateway checks it. A call without `biz_content` is signed as is (nothing to
+    /// is added, and the signature will cover the ciphertext and `encrypt_type`, as the
+    /// gateway checks it. A call without `biz_content` is built as is (nothing to
     /// encrypt, so no `encrypt_type` either).
     pub fn new_encrypted(
         common: &CommonParams,
         call: &Call<'_>,
         key: &AesKey,
-        signer: &dyn Signer,
-    ) -> Result<SignedRequest, SignError> {
+    ) -> Result<UnsignedRequest, SignError> {
         let Some(plain) = call.biz_content else {
-            return Self::new(common, call, signer);
+            return Self::new(common, call);
         };
         let ciphertext = key.encrypt(plain, common.charset).map_err(|e| match e {
             AesError::Charset(charset) => SignError::Unencodable {
                 param: "biz_content".into(),
                 charset,
             },
-            other => SignError::Backend(other.to_string()),
+            other => SignError::backend(other),
         })?;
         let mut common = common.clone();
         common
@@ -310,17 +332,16 @@ impl SignedRequest {
             biz_content: Some(&ciphertext),
             ..*call
         };
-        Self::new(&common, &call, signer)
+        Self::new(&common, &call)
     }
 
-    /// Signs an arbitrary parameter set (everything to transmit except `sign`). Empty
-    /// values are dropped; a later duplicate key replaces an earlier one.
-    pub fn sign_params<'a>(
+    /// An arbitrary parameter set (everything to transmit except `sign`). Empty values
+    /// are dropped; a later duplicate key replaces an earlier one.
+    pub fn from_params<'a>(
         params: impl IntoIterator<Item = (&'a str, &'a str)>,
         sign_type: SignType,
         charset: Charset,
-        signer: &dyn Signer,
-    ) -> Result<SignedRequest, SignError> {
+    ) -> Result<UnsignedRequest, SignError> {
         let mut kept: Vec<(&str, &str)> = Vec::new();
         for (k, v) in params {
             if k.is_empty() || v.is_empty() || k == "sign" {
@@ -338,19 +359,93 @@ impl SignedRequest {
             }
         }
         kept.sort_by(|a, b| a.0.cmp(b.0));
-        let content = sign_content(kept.iter().copied());
-        let sign = sign_base64(signer, sign_type, charset, &content)?;
-        let mut params: Vec<(String, String)> = kept
+        let sign_content = sign_content(kept.iter().copied());
+        let message = charset
+            .encode(&sign_content)
+            .map_err(|e| SignError::Unencodable {
+                param: "sign content".into(),
+                charset: e.charset,
+            })?
+            .into_owned();
+        let params = kept
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        params.push(("sign".into(), sign.clone()));
-        Ok(SignedRequest {
+        Ok(UnsignedRequest {
             params,
-            sign_content: content,
-            sign,
+            sign_content,
+            message,
+            sign_type,
             charset,
         })
+    }
+
+    /// The sign content (before charset encoding).
+    pub fn sign_content(&self) -> &str {
+        &self.sign_content
+    }
+
+    /// The bytes to sign: the sign content in the request charset.
+    pub fn message(&self) -> &[u8] {
+        &self.message
+    }
+
+    /// The algorithm the signature must use.
+    pub fn sign_type(&self) -> SignType {
+        self.sign_type
+    }
+
+    /// Signs with `signer`.
+    pub fn sign(self, signer: &dyn Signer) -> Result<SignedRequest, SignError> {
+        let signature = signer.sign(self.sign_type, &self.message)?;
+        Ok(self.with_signature(&signature))
+    }
+
+    /// Completes the request with `signature`, the raw signature bytes over
+    /// [`message`](Self::message) (base64-encoded here).
+    pub fn with_signature(self, signature: &[u8]) -> SignedRequest {
+        let sign = STANDARD.encode(signature);
+        let mut params = self.params;
+        params.push(("sign".into(), sign.clone()));
+        SignedRequest {
+            params,
+            sign_content: self.sign_content,
+            sign,
+            charset: self.charset,
+        }
+    }
+}
+
+impl SignedRequest {
+    /// Builds and signs the parameters of one call.
+    pub fn new(
+        common: &CommonParams,
+        call: &Call<'_>,
+        signer: &dyn Signer,
+    ) -> Result<SignedRequest, SignError> {
+        UnsignedRequest::new(common, call)?.sign(signer)
+    }
+
+    /// Builds and signs a call whose `biz_content` is AES-encrypted; see
+    /// [`UnsignedRequest::new_encrypted`].
+    pub fn new_encrypted(
+        common: &CommonParams,
+        call: &Call<'_>,
+        key: &AesKey,
+        signer: &dyn Signer,
+    ) -> Result<SignedRequest, SignError> {
+        UnsignedRequest::new_encrypted(common, call, key)?.sign(signer)
+    }
+
+    /// Signs an arbitrary parameter set (everything to transmit except `sign`). Empty
+    /// values are dropped; a later duplicate key replaces an earlier one.
+    pub fn sign_params<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        sign_type: SignType,
+        charset: Charset,
+        signer: &dyn Signer,
+    ) -> Result<SignedRequest, SignError> {
+        UnsignedRequest::from_params(params, sign_type, charset)?.sign(signer)
     }
 
     /// Every transmitted parameter, sorted by key, `sign` last.
@@ -418,7 +513,8 @@ impl SignedRequest {
             }
             out.extend(form_urlencoded::byte_serialize(k.as_bytes()));
             out.push('=');
-            // Every value was checked encodable in `sign_params`, the only constructor.
+            // Every value was checked encodable in `UnsignedRequest::from_params`, the
+            // only way to a `SignedRequest`.
             match self.charset.encode(v) {
                 Ok(bytes) => out.extend(form_urlencoded::byte_serialize(&bytes)),
                 Err(_) => unreachable!("values are checked encodable before signing"),
@@ -477,7 +573,10 @@ mod tests {
             let mut common = CommonParams::new("2021000000000001");
             common.extra.push((name.into(), "x".into()));
             let err = SignedRequest::new(&common, &call(), &key()).unwrap_err();
-            assert_eq!(err, SignError::ReservedParam { param: name.into() });
+            assert!(
+                matches!(&err, SignError::ReservedParam { param } if param == name),
+                "{err:?}"
+            );
         }
         let mut common = CommonParams::new("2021000000000001");
         common
@@ -486,6 +585,32 @@ mod tests {
         let signed = SignedRequest::new(&common, &call(), &key()).unwrap();
         assert_eq!(signed.param("auth_token"), Some("user-token"));
         assert!(signed.sign_content().contains("auth_token=user-token"));
+    }
+
+    #[test]
+    fn a_signature_made_elsewhere_completes_the_same_request() {
+        let mut common = CommonParams::new("2021000000000001");
+        common.charset = Charset::Gbk;
+        let call = Call {
+            biz_content: Some("{\"cert_name\":\"收委\"}"),
+            ..call()
+        };
+        let unsigned = UnsignedRequest::new(&common, &call).unwrap();
+        // The bytes handed to a remote signer are the sign content in the charset.
+        assert_eq!(
+            unsigned.message(),
+            &*Charset::Gbk.encode(unsigned.sign_content()).unwrap()
+        );
+        assert_eq!(unsigned.sign_type(), SignType::Rsa2);
+        let remote = key()
+            .sign(unsigned.sign_type(), unsigned.message())
+            .unwrap();
+        let completed = unsigned.with_signature(&remote);
+        assert_eq!(
+            completed,
+            SignedRequest::new(&common, &call, &key()).unwrap()
+        );
+        assert_eq!(completed.params().last().unwrap().0, "sign");
     }
 
     #[test]

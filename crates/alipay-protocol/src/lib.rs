@@ -30,7 +30,8 @@ pub use charset::Charset;
 pub use crypto::{RustCryptoSigner, RustCryptoVerifier, SignError, SignType, Signer, Verifier};
 pub use decode::{DecodeError, DecodeErrorKind, FromJson};
 pub use envelope::{
-    Call, CommonParams, SignedRequest, VerifyBase64Error, sign_content, verify_base64,
+    Call, CommonParams, SignedRequest, UnsignedRequest, VerifyBase64Error, sign_content,
+    verify_base64,
 };
 pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
@@ -39,4 +40,4 @@ pub use response::{
     Checked, Node, Outcome, ResponseError, SignedNode, UnsignedError, VerifiedResponse,
     VerifyOptions, verify_response, verify_response_with,
 };
-pub use time::Timestamp;
+pub use time::{Clock, SystemClock, Timestamp};

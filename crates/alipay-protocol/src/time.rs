@@ -86,6 +86,38 @@ impl Timestamp {
     }
 }
 
+/// Where "now" comes from, for everything that stamps or checks a time: the client's
+/// request `timestamp` and certificate validity, the sandbox's ±15 minute window.
+/// Protocol functions never call it themselves; they take the time as an argument, and
+/// the layer that does I/O reads its clock and hands the result in. Inject a fixed or
+/// shifted clock to make envelopes deterministic or to test clock skew; any
+/// `Fn() -> SystemTime + Send + Sync` is a clock.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+
+    /// The current time as a gateway [`Timestamp`].
+    fn timestamp(&self) -> Timestamp {
+        Timestamp::from_system_time(self.now())
+    }
+}
+
+/// The system clock (the default everywhere).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+impl<F: Fn() -> SystemTime + Send + Sync + 'static> Clock for F {
+    fn now(&self) -> SystemTime {
+        self()
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// `yyyy-MM-dd HH:mm:ss` in UTC+8.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -160,6 +192,17 @@ mod tests {
             Timestamp::from_unix(1_709_222_399).to_string(),
             "2024-02-29 23:59:59"
         );
+    }
+
+    #[test]
+    fn closures_and_the_system_clock_are_clocks() {
+        let fixed = || UNIX_EPOCH + Duration::from_secs(1_736_908_200);
+        assert_eq!(fixed.timestamp().to_string(), "2025-01-15 10:30:00");
+        let shared: std::sync::Arc<dyn Clock> = std::sync::Arc::new(fixed);
+        assert_eq!(shared.timestamp(), Timestamp::from_unix(1_736_908_200));
+        let before = SystemTime::now();
+        let now = SystemClock.now();
+        assert!(now >= before && now <= SystemTime::now());
     }
 
     #[test]

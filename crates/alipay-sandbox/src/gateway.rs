@@ -136,7 +136,7 @@ pub(crate) struct Gateway {
     pub(crate) alipay_key: AppPrivateKey,
     pub(crate) product_code: String,
     pub(crate) timestamp_window: Duration,
-    pub(crate) clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    pub(crate) clock: std::sync::Arc<dyn alipay_protocol::Clock>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
     /// The most recent requests, oldest first, at most `record_limit` of them.
     pub(crate) log: Mutex<VecDeque<RecordedRequest>>,
@@ -314,7 +314,7 @@ impl Gateway {
         }
         match Timestamp::parse_beijing(timestamp) {
             Err(_) => return fail("40002", "isv.invalid-timestamp", "非法的时间戳参数"),
-            Ok(t) if t.abs_diff((self.clock)()) > self.timestamp_window => {
+            Ok(t) if t.abs_diff(self.clock.timestamp()) > self.timestamp_window => {
                 return fail(
                     "40002",
                     "isv.invalid-timestamp",

@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alipay_protocol::{AesError, AesKey, AlipayPublicKey, AppPrivateKey, KeyError, Timestamp};
+use alipay_protocol::{
+    AesError, AesKey, AlipayPublicKey, AppPrivateKey, Clock, KeyError, SystemClock,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Uri, header};
@@ -142,7 +144,7 @@ pub struct SandboxConfig {
     alipay_private_key: AppPrivateKey,
     product_code: String,
     timestamp_window: Duration,
-    clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    clock: Arc<dyn Clock>,
     cert: Option<CertState>,
     record_limit: usize,
 }
@@ -176,7 +178,7 @@ impl SandboxConfig {
             alipay_private_key,
             product_code: DEFAULT_PRODUCT_CODE.into(),
             timestamp_window: Duration::from_secs(15 * 60),
-            clock: Box::new(Timestamp::now),
+            clock: Arc::new(SystemClock),
             cert: None,
             record_limit: DEFAULT_RECORDED_REQUESTS,
         };
@@ -281,9 +283,12 @@ impl SandboxConfig {
         self
     }
 
-    /// The clock the ±15 minute timestamp window is checked against.
-    pub fn clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
-        self.clock = Box::new(clock);
+    /// The clock the ±15 minute timestamp window is checked against; the system
+    /// clock by default. The same [`Clock`] the client takes
+    /// (`alipay_transport::Clock`), so a test can give both one fixed time; any
+    /// `Fn() -> SystemTime + Send + Sync` is a clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 }

@@ -322,6 +322,30 @@ async fn timestamp_window_is_fifteen_minutes_in_utc8() {
     );
 }
 
+/// The window is checked against the configured clock (the client's `Clock` trait),
+/// not the host's: a request stamped 2025-01-15 passes a sandbox living on that day
+/// and fails one living on the host's clock.
+#[tokio::test]
+async fn timestamp_window_follows_the_configured_clock() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let fixed = 1_736_908_200;
+    let config = SandboxConfig::from_key_set(DEFAULT_APP_ID, keys())
+        .unwrap()
+        .clock(move || UNIX_EPOCH + Duration::from_secs(fixed));
+    let then = Sandbox::start_local(config).await.unwrap();
+    let host_time = sandbox().await;
+    let biz = biz("T10", "260104197909275964", JPEG_B64);
+    let stamp = Timestamp::from_unix(fixed as i64 + 60);
+    let common = || CommonParams::new(DEFAULT_APP_ID);
+    let ok = call_with(&then, &biz, common(), stamp).await;
+    assert_eq!(verified(&ok, Charset::Utf8)["code"], "10000");
+    let stale = call_with(&host_time, &biz, common(), stamp).await;
+    assert_eq!(
+        verified(&stale, Charset::Utf8)["sub_code"],
+        "isv.invalid-timestamp"
+    );
+}
+
 #[tokio::test]
 async fn bad_signature_echoes_the_gateway_sign_content() {
     let sandbox = sandbox().await;

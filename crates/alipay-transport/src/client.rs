@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alipay_protocol::{
-    AesKey, ApiMethod, CallStyle, CommonParams, GatewayStatus, SignedRequest, Signer, Timestamp,
+    AesKey, ApiMethod, CallStyle, CommonParams, GatewayStatus, SignedRequest, Timestamp,
     ValidationError, VerifiedResponse,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -14,12 +14,15 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
-use crate::builder::{ClientBuilder, HttpSettings};
-use crate::config::{CallOptions, RetryPolicy, SharedClock, Trust};
+use crate::builder::ClientBuilder;
+use crate::config::{CallOptions, RetryPolicy, SharedClock};
 use crate::error::{
     AcceptCertificateError, AnswerError, Error, HttpStatusError, TransportError, TransportErrorKind,
 };
 use crate::exchange::{self, Expect};
+use crate::http::HttpSettings;
+use crate::signing::AnySigner;
+use crate::trust::Trust;
 use crate::wire;
 
 /// Extra connection pools kept for per-call connect timeouts that differ from the
@@ -39,7 +42,7 @@ pub struct AlipayClient {
 /// The state shared by clones (and by the blocking client).
 pub(crate) struct Inner {
     pub(crate) common: CommonParams,
-    pub(crate) signer: Arc<dyn Signer>,
+    pub(crate) signer: AnySigner,
     pub(crate) trust: Trust,
     pub(crate) aes: Option<AesKey>,
     pub(crate) app_key_fingerprint: Option<String>,
@@ -285,6 +288,8 @@ impl AlipayClient {
     /// where to send the user's browser.
     ///
     /// The result holds `biz_content` (personal data): its `Debug` shows only sizes.
+    /// With an [`async_signer`](crate::ClientBuilder::async_signer) it fails with
+    /// [`Error::Signing`]: it signs synchronously.
     pub fn prepare<R: ApiMethod>(&self, request: &R) -> Result<SignedRequest, Error> {
         self.prepare_with(request, &CallOptions::default())
     }
@@ -296,15 +301,18 @@ impl AlipayClient {
         options: &CallOptions,
     ) -> Result<SignedRequest, Error> {
         let biz_content = request.to_biz_content().map_err(Error::InvalidRequest)?;
-        exchange::sign_attempt(
+        let unsigned = exchange::prepare_attempt(
             &self.inner.common,
             R::METHOD,
             Some(&biz_content),
             options,
             self.inner.clock.now(),
-            self.inner.signer.as_ref(),
             self.inner.aes.as_ref(),
-        )
+        )?;
+        self.inner
+            .signer
+            .sign_now(unsigned)
+            .map_err(exchange::sign_error)
     }
 
     /// Calls a method that has no typed spec: `biz_content` is JSON text (empty for
@@ -474,15 +482,20 @@ impl Inner {
         // One reading per attempt: the request's timestamp and the time certificates
         // must be valid at are the same instant.
         let now = self.clock.now();
-        let signed = exchange::sign_attempt(
+        let unsigned = exchange::prepare_attempt(
             &self.common,
             method,
             biz_content,
             options,
             now,
-            &*self.signer,
             self.aes.as_ref(),
         )?;
+        // A remote signer is awaited here, so the runtime keeps serving other tasks.
+        let signed = self
+            .signer
+            .sign(unsigned)
+            .await
+            .map_err(exchange::sign_error)?;
         let http = self.http_for(options.connect_timeout)?;
         let request = http
             .post(signed.url(&self.gateway))

@@ -1,11 +1,15 @@
-//! Client configuration: keys, gateway, timeouts, proxy, retries, clock.
+//! Client configuration: keys, gateway, timeouts, proxy, retries.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use alipay_protocol::keys::may_hold_key_material;
+use alipay_protocol::Clock;
+use alipay_protocol::cert::CertRole;
+use alipay_protocol::keys::{KeyRole, may_hold_key_material};
+
+use crate::error::BuildError;
 
 /// Where a key comes from. `Debug` never shows key text or bytes.
 #[derive(Clone)]
@@ -107,6 +111,28 @@ impl fmt::Debug for ShownPath<'_> {
     }
 }
 
+impl KeySource {
+    /// The bytes of a key, reading a file now.
+    pub(crate) fn read_key(&self, role: KeyRole) -> Result<Vec<u8>, BuildError> {
+        self.read()
+            .map_err(|(path, source)| BuildError::ReadKeyFile { role, path, source })
+    }
+
+    /// The bytes of a certificate input, reading a file now.
+    pub(crate) fn read_cert(&self, role: CertRole) -> Result<Vec<u8>, BuildError> {
+        self.read()
+            .map_err(|(path, source)| BuildError::ReadCertFile { role, path, source })
+    }
+
+    fn read(&self) -> Result<Vec<u8>, (PathBuf, std::io::Error)> {
+        match self {
+            KeySource::Path(path) => std::fs::read(path).map_err(|e| (path.clone(), e)),
+            KeySource::Text(text) => Ok(text.as_bytes().to_vec()),
+            KeySource::Bytes(bytes) => Ok(bytes.clone()),
+        }
+    }
+}
+
 /// Text is key content, never a path: use [`KeySource::file`] for files.
 impl From<&str> for KeySource {
     fn from(text: &str) -> Self {
@@ -141,41 +167,6 @@ impl From<PathBuf> for KeySource {
 impl From<&Path> for KeySource {
     fn from(path: &Path) -> Self {
         KeySource::Path(path.to_owned())
-    }
-}
-
-/// How the client trusts Alipay's answers: the two modes of the Alipay console.
-///
-/// Exactly one applies to a client; set it with
-/// [`ClientBuilder::alipay_public_key`](crate::ClientBuilder::alipay_public_key),
-/// [`ClientBuilder::certificates`](crate::ClientBuilder::certificates) or
-/// [`ClientBuilder::alipay_trust`](crate::ClientBuilder::alipay_trust).
-#[derive(Clone, Debug)]
-pub enum AlipayTrust {
-    /// Public-key mode (公钥模式): responses are verified with the Alipay public key
-    /// (支付宝公钥).
-    PublicKey(KeySource),
-    /// Public-key certificate mode (公钥证书模式): every request carries `app_cert_sn` and
-    /// `alipay_root_cert_sn`, and each response is verified with the Alipay certificate
-    /// named by its `alipay_cert_sn`. Each file as PEM, DER or base64, from a path, text
-    /// or bytes.
-    Certificates {
-        /// The app public-key certificate `appCertPublicKey_<appid>.crt` (应用公钥证书).
-        app_cert: KeySource,
-        /// The Alipay public-key certificate `alipayCertPublicKey_RSA2.crt` (支付宝公钥证书).
-        alipay_cert: KeySource,
-        /// The Alipay root certificate bundle `alipayRootCert.crt` (支付宝根证书).
-        root_bundle: KeySource,
-    },
-}
-
-impl AlipayTrust {
-    /// The builder method that sets this mode, for error messages.
-    pub(crate) fn setting(&self) -> &'static str {
-        match self {
-            AlipayTrust::PublicKey(_) => "alipay_public_key",
-            AlipayTrust::Certificates { .. } => "certificates",
-        }
     }
 }
 
@@ -289,29 +280,6 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
         }
-    }
-}
-
-/// The source of the request `timestamp`. Inject one to make envelopes deterministic
-/// in tests; any `Fn() -> SystemTime + Send + Sync` is a clock.
-pub trait Clock: Send + Sync + 'static {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The system clock (the default).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
-
-impl<F: Fn() -> SystemTime + Send + Sync + 'static> Clock for F {
-    fn now(&self) -> SystemTime {
-        self()
     }
 }
 
@@ -443,32 +411,6 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
 
 /// A shared clock handle.
 pub(crate) type SharedClock = Arc<dyn Clock>;
-
-/// What a built client verifies responses with.
-pub(crate) enum Trust {
-    /// One verifier: the Alipay public key or a custom verifier.
-    PublicKey(Arc<dyn alipay_protocol::Verifier>),
-    /// The certificate material; behind a lock because an accepted rotated Alipay
-    /// certificate is added at run time, shared by every clone of the client. Boxed:
-    /// the material is large and the enum lives in every client's shared state.
-    Certificates(Box<std::sync::RwLock<alipay_protocol::CertMaterial>>),
-}
-
-impl Trust {
-    /// The certificate material for reading; a poisoned lock still holds valid
-    /// material (writers only swap in fully checked state).
-    pub(crate) fn read_certs(
-        &self,
-    ) -> Option<std::sync::RwLockReadGuard<'_, alipay_protocol::CertMaterial>> {
-        match self {
-            Trust::PublicKey(_) => None,
-            Trust::Certificates(lock) => {
-                Some(lock.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,28 +8,29 @@ use alipay_protocol::decode::{DecodeError, deserialize_node};
 use alipay_protocol::redact::sanitize_unverified;
 use alipay_protocol::{
     AesKey, Call, CertMaterial, Charset, Checked, CommonParams, ResponseError, SignError, SignType,
-    SignedNode, SignedRequest, Signer, Timestamp, ValidationError, VerifiedResponse, Verifier,
+    SignedNode, Timestamp, UnsignedRequest, ValidationError, VerifiedResponse, Verifier,
     verify_response_with,
 };
 use serde::de::DeserializeOwned;
 
-use crate::config::{CallOptions, Trust};
+use crate::config::CallOptions;
 use crate::error::{
     AnswerError, Error, GatewayError, MalformedResponse, SignatureMismatch,
     UnknownAlipayCertificate, VerifyError,
 };
+use crate::trust::Trust;
 
-/// Signs one attempt of a call. Called again for every retry so that each attempt
-/// carries a fresh timestamp and signature over the same `biz_content`.
-pub(crate) fn sign_attempt(
+/// Builds one attempt of a call, ready to be signed. Called again for every retry so
+/// that each attempt carries a fresh timestamp and signature over the same
+/// `biz_content`.
+pub(crate) fn prepare_attempt(
     common: &CommonParams,
     method: &str,
     biz_content: Option<&str>,
     options: &CallOptions,
     now: SystemTime,
-    signer: &dyn Signer,
     aes: Option<&AesKey>,
-) -> Result<SignedRequest, Error> {
+) -> Result<UnsignedRequest, Error> {
     let with_auth_token;
     let common = match &options.auth_token {
         Some(token) => {
@@ -46,11 +47,16 @@ pub(crate) fn sign_attempt(
         timestamp: Timestamp::from_system_time(now),
         app_auth_token: options.app_auth_token.as_deref(),
     };
-    let signed = match aes {
-        Some(key) => SignedRequest::new_encrypted(common, &call, key, signer),
-        None => SignedRequest::new(common, &call, signer),
+    let unsigned = match aes {
+        Some(key) => UnsignedRequest::new_encrypted(common, &call, key),
+        None => UnsignedRequest::new(common, &call),
     };
-    signed.map_err(|e| match e {
+    unsigned.map_err(sign_error)
+}
+
+/// The call error for a failure to build or sign a request.
+pub(crate) fn sign_error(e: SignError) -> Error {
+    match e {
         // A character the charset cannot carry is a property of the request value.
         SignError::Unencodable { param, charset } => {
             Error::InvalidRequest(ValidationError::Invalid {
@@ -59,7 +65,7 @@ pub(crate) fn sign_attempt(
             })
         }
         other => Error::Signing(other),
-    })
+    }
 }
 
 /// A verified success (`code == 10000`).

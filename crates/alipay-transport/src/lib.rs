@@ -6,6 +6,9 @@ mod client;
 mod config;
 mod error;
 mod exchange;
+mod http;
+mod signing;
+mod trust;
 mod wire;
 
 // Compiled for this crate's own unit tests too, so that a plain `cargo test` (which
@@ -18,12 +21,14 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, MAX_TIMEOUT,
 };
 pub use client::{AlipayClient, RawResponse};
-pub use config::{AlipayTrust, CallOptions, Clock, Gateway, KeySource, RetryPolicy, SystemClock};
+pub use config::{CallOptions, Gateway, KeySource, RetryPolicy};
 pub use error::{
     AcceptCertificateError, AnswerError, BuildError, Error, ErrorChain, GatewayError,
     HttpStatusError, MalformedResponse, SignatureMismatch, TransportError, TransportErrorKind,
     UnknownAlipayCertificate, VerifyError,
 };
+pub use signing::{AsyncSigner, SignFuture};
+pub use trust::AlipayTrust;
 
 /// The protocol layer this client is built on (keys, signing, verification, models).
 pub use alipay_protocol as protocol;
@@ -31,6 +36,8 @@ pub use alipay_protocol::{
     ApiMethod, CallStyle, Charset, CodeClass, GatewayStatus, SignContentDiff, SignType, Signer,
     ValidationError, Verifier,
 };
+/// The clock is the protocol crate's, shared with the sandbox.
+pub use alipay_protocol::{Clock, SystemClock};
 
 /// The local test gateway, shared with the integration tests.
 #[cfg(test)]

@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alipay_transport::protocol::{AesKey, CertError, CertMaterial, Charset};
 use alipay_transport::{
-    AcceptCertificateError, AlipayClient, BuildError, ClientBuilder, Error, Gateway, KeySource,
-    RetryPolicy,
+    AcceptCertificateError, AlipayClient, AlipayTrust, BuildError, ClientBuilder, Error, Gateway,
+    KeySource, RetryPolicy,
 };
 use alipay_transport::{AnswerError, VerifyError};
 use support::{
     ALIPAY_CERT, ALIPAY_CERT_ROTATED, ALIPAY_PUBLIC_PEM, ALIPAY_ROTATED_PRIVATE_PEM, APP_CERT,
-    APP_PRIVATE_PEM, CERT_NO, FOREIGN_ALIPAY_CERT, ROOT_CERT, Reply, SELF_SIGNED_CERT, SignedReply,
-    TestCertify, TestGateway, cert_path, error_node, success_node,
+    APP_PRIVATE_PEM, APP_PUBLIC_PEM, CERT_NO, FOREIGN_ALIPAY_CERT, ROOT_CERT, Reply,
+    SELF_SIGNED_CERT, SignedReply, TestCertify, TestGateway, cert_path, error_node, success_node,
 };
 
 /// 2027-06-01 00:00:00 UTC: inside the fixtures' validity whatever today's date is.
@@ -45,7 +45,7 @@ fn base(url: &str) -> ClientBuilder {
 }
 
 fn cert_builder(url: &str) -> ClientBuilder {
-    base(url).certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT)
+    base(url).alipay_trust(AlipayTrust::certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT))
 }
 
 #[tokio::test]
@@ -81,11 +81,11 @@ async fn certificate_mode_sends_signed_serials_and_verifies_by_sn() {
 
     // Certificate files given as paths and bytes work the same.
     let from_files = base(&gw.url)
-        .certificates(
+        .alipay_trust(AlipayTrust::certificates(
             KeySource::file(cert_path("appCertPublicKey_2021000000000001.crt")),
             KeySource::file(cert_path("alipayCertPublicKey_RSA2.crt")),
             ROOT_CERT.as_bytes(),
-        )
+        ))
         .build()
         .unwrap();
     from_files
@@ -226,7 +226,7 @@ async fn rotated_certificate_is_detected_and_a_chaining_replacement_accepted() {
 
     // Public-key mode has no certificates to rotate.
     let key_mode = base(&gw.url)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .build()
         .unwrap();
     assert!(matches!(
@@ -241,29 +241,28 @@ fn certificate_mode_build_checks() {
     let url = "http://127.0.0.1:9/gateway.do";
     let err = |b: ClientBuilder| b.build().unwrap_err();
 
-    // Both modes at once is a conflict, in either order.
-    let e = err(cert_builder(url).alipay_public_key(ALIPAY_PUBLIC_PEM));
-    assert!(
-        matches!(
-            e,
-            BuildError::Conflict {
-                first: "certificates",
-                second: "alipay_public_key"
-            }
-        ),
-        "{e:?}"
-    );
-    let e = err(base(url).alipay_public_key(ALIPAY_PUBLIC_PEM).certificates(
-        APP_CERT,
-        ALIPAY_CERT,
-        ROOT_CERT,
-    ));
-    assert!(matches!(e, BuildError::Conflict { .. }), "{e:?}");
+    // The last trust setting wins, like every setter: a base in certificate mode can
+    // be switched to public-key mode and back, and a second key replaces the first.
+    let key_mode = cert_builder(url)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
+        .build()
+        .unwrap();
+    assert!(key_mode.alipay_cert_sns().is_empty());
+    let cert_mode = base(url)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
+        .alipay_trust(AlipayTrust::certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT))
+        .build()
+        .unwrap();
+    assert_eq!(cert_mode.alipay_cert_sns().len(), 1);
+    let e = err(base(url)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
+        .alipay_trust(AlipayTrust::public_key(APP_PUBLIC_PEM)));
+    assert!(matches!(e, BuildError::AlipayKeyIsAppKey(_)), "{e:?}");
 
     // The app certificate must hold the app private key's public half.
     let e = err(base(url)
         .app_private_key(ALIPAY_ROTATED_PRIVATE_PEM)
-        .certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT));
+        .alipay_trust(AlipayTrust::certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT)));
     assert!(
         matches!(
             e,
@@ -274,12 +273,20 @@ fn certificate_mode_build_checks() {
     assert!(e.to_string().contains("appCertPublicKey_"), "{e}");
 
     // The Alipay certificate must chain to the root bundle.
-    let e = err(base(url).certificates(APP_CERT, FOREIGN_ALIPAY_CERT, ROOT_CERT));
+    let e = err(base(url).alipay_trust(AlipayTrust::certificates(
+        APP_CERT,
+        FOREIGN_ALIPAY_CERT,
+        ROOT_CERT,
+    )));
     assert!(
         matches!(e, BuildError::Certificate(CertError::BadSignature { .. })),
         "{e:?}"
     );
-    let e = err(base(url).certificates(APP_CERT, SELF_SIGNED_CERT, ROOT_CERT));
+    let e = err(base(url).alipay_trust(AlipayTrust::certificates(
+        APP_CERT,
+        SELF_SIGNED_CERT,
+        ROOT_CERT,
+    )));
     assert!(
         matches!(
             e,
@@ -298,7 +305,7 @@ fn certificate_mode_build_checks() {
     );
 
     // The app certificate given where the Alipay one belongs.
-    let e = err(base(url).certificates(APP_CERT, APP_CERT, ROOT_CERT));
+    let e = err(base(url).alipay_trust(AlipayTrust::certificates(APP_CERT, APP_CERT, ROOT_CERT)));
     assert!(
         matches!(
             e,
@@ -308,11 +315,11 @@ fn certificate_mode_build_checks() {
     );
 
     // A missing file names the role and the path.
-    let e = err(base(url).certificates(
+    let e = err(base(url).alipay_trust(AlipayTrust::certificates(
         KeySource::file("/nonexistent/appCert.crt"),
         ALIPAY_CERT,
         ROOT_CERT,
-    ));
+    )));
     assert!(matches!(e, BuildError::ReadCertFile { .. }), "{e:?}");
     assert!(e.to_string().contains("/nonexistent/appCert.crt"), "{e}");
 
@@ -344,7 +351,7 @@ async fn aes_requests_are_encrypted_then_signed_and_answers_verified_then_decryp
         SignedReply::new(success_node(false)).aes(AES_KEY),
     ));
     let client = base(&gw.url)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .aes_key(AES_KEY)
         .build()
         .unwrap();
@@ -380,7 +387,7 @@ async fn aes_requests_are_encrypted_then_signed_and_answers_verified_then_decryp
         .aes(AES_KEY),
     ));
     let err = base(&gw.url)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .aes_key(AES_KEY)
         .build()
         .unwrap()
@@ -399,7 +406,7 @@ async fn encrypted_answers_without_the_right_key_are_malformed() {
     ));
     // No key configured: a clear error that says what to set.
     let err = base(&gw.url)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .build()
         .unwrap()
         .execute(&TestCertify::new("tx-nokey"))
@@ -412,7 +419,7 @@ async fn encrypted_answers_without_the_right_key_are_malformed() {
 
     // The wrong key: verified, then fails to decrypt, never yields garbage as data.
     let err = base(&gw.url)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .aes_key("mBXPQtHeNMoU5wOTqWbIpK0gpNKUEeBBA+Pq07e/p+c=")
         .build()
         .unwrap()
@@ -431,7 +438,7 @@ async fn encrypted_answers_without_the_right_key_are_malformed() {
             .key(ALIPAY_ROTATED_PRIVATE_PEM),
     ));
     let err = base(&gw.url)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .aes_key(AES_KEY)
         .build()
         .unwrap()
@@ -472,7 +479,7 @@ fn blocking_client_accepts_rotated_certificates_too() {
     let client = alipay_transport::blocking::AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(APP_PRIVATE_PEM)
-        .certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT)
+        .alipay_trust(AlipayTrust::certificates(APP_CERT, ALIPAY_CERT, ROOT_CERT))
         .gateway(Gateway::Custom(gw.url.clone()))
         .no_proxy()
         .retry(RetryPolicy::none())

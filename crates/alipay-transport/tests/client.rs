@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alipay_transport::protocol::redact::{UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP};
 use alipay_transport::{
-    AlipayClient, CallOptions, ClientBuilder, CodeClass, Error, Gateway, RetryPolicy,
+    AlipayClient, AlipayTrust, CallOptions, ClientBuilder, CodeClass, Error, Gateway, RetryPolicy,
     TransportErrorKind,
 };
 use alipay_transport::{AnswerError, VerifyError};
@@ -29,7 +29,7 @@ fn builder(url: &str) -> ClientBuilder {
     AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(APP_PRIVATE_PEM)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .gateway(Gateway::Custom(url.into()))
         .no_proxy()
         .retry(fast_retry(2))

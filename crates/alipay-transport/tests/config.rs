@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use alipay_transport::protocol::{AlipayPublicKey, AppPrivateKey, KeyError, SignError};
-use alipay_transport::{AlipayClient, BuildError, Gateway, KeySource, SignType, Signer};
+use alipay_transport::{
+    AlipayClient, AlipayTrust, BuildError, Gateway, KeySource, SignType, Signer,
+};
 use support::{
     ALIPAY_CERT, ALIPAY_PRIVATE_PEM, ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, APP_PRIVATE_PKCS8_B64,
     APP_PUBLIC_PEM, ROOT_CERT, Reply, SMALL_PRIVATE_PEM, TestCertify, TestGateway, key_path,
@@ -17,7 +19,7 @@ fn base() -> alipay_transport::ClientBuilder {
     AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(APP_PRIVATE_PEM)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
 }
 
 fn build_err(builder: alipay_transport::ClientBuilder) -> BuildError {
@@ -44,12 +46,12 @@ fn gateway_presets() {
 fn keys_from_files_text_and_bytes() {
     base()
         .app_private_key_file(key_path("app_private_pkcs1.pem"))
-        .alipay_public_key_file(key_path("alipay_public.pem"))
+        .alipay_trust(AlipayTrust::public_key_file(key_path("alipay_public.pem")))
         .build()
         .unwrap();
     base()
         .app_private_key(KeySource::text(APP_PRIVATE_PKCS8_B64))
-        .alipay_public_key(ALIPAY_PUBLIC_PEM.as_bytes())
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM.as_bytes()))
         .build()
         .unwrap();
     base()
@@ -84,7 +86,7 @@ fn missing_and_conflicting_settings() {
         matches!(
             e,
             BuildError::MissingField {
-                field: "alipay_public_key"
+                field: "alipay_trust"
             }
         ),
         "{e:?}"
@@ -118,6 +120,35 @@ fn an_unreadable_key_file_names_the_path() {
     assert!(e.to_string().contains("app private key"), "{e}");
 }
 
+/// Each layer says only its own part; the cause is `source()`, so printing the chain
+/// (as anyhow and eyre do) shows every part once.
+#[test]
+fn build_errors_do_not_repeat_their_source() {
+    use std::error::Error as _;
+    let errors = [
+        build_err(base().app_private_key_file(key_path("does_not_exist.pem"))),
+        build_err(base().alipay_trust(AlipayTrust::public_key_file(key_path("nope.pem")))),
+        build_err(base().alipay_trust(AlipayTrust::certificates(
+            KeySource::file(key_path("nope.crt")),
+            ALIPAY_CERT,
+            ROOT_CERT,
+        ))),
+    ];
+    for e in &errors {
+        let shown = e.to_string();
+        let mut source = e.source();
+        assert!(source.is_some(), "{e:?} has a cause");
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            assert!(
+                !shown.contains(&cause_text),
+                "`{shown}` repeats its source `{cause_text}`"
+            );
+            source = cause.source();
+        }
+    }
+}
+
 #[test]
 fn a_garbage_key_is_reported_without_its_content() {
     let dir = std::env::temp_dir().join(format!("alipay-transport-test-{}", std::process::id()));
@@ -141,7 +172,7 @@ fn wrong_key_kinds_are_named() {
         matches!(e, BuildError::Key(KeyError::PublicGivenForPrivate { .. })),
         "{e:?}"
     );
-    let e = build_err(base().alipay_public_key(ALIPAY_PRIVATE_PEM));
+    let e = build_err(base().alipay_trust(AlipayTrust::public_key(ALIPAY_PRIVATE_PEM)));
     assert!(
         matches!(e, BuildError::Key(KeyError::PrivateGivenForPublic { .. })),
         "{e:?}"
@@ -154,7 +185,7 @@ fn wrong_key_kinds_are_named() {
 
 #[test]
 fn the_apps_own_public_key_is_refused_as_alipay_key() {
-    let e = build_err(base().alipay_public_key(APP_PUBLIC_PEM));
+    let e = build_err(base().alipay_trust(AlipayTrust::public_key(APP_PUBLIC_PEM)));
     assert!(matches!(e, BuildError::AlipayKeyIsAppKey(_)), "{e:?}");
     assert!(e.to_string().contains("支付宝公钥"), "{e}");
     // Also with a custom signer that exposes its public half.
@@ -163,7 +194,7 @@ fn the_apps_own_public_key_is_refused_as_alipay_key() {
         AlipayClient::builder()
             .app_id("2021000000000001")
             .signer(signer)
-            .alipay_public_key(APP_PUBLIC_PEM),
+            .alipay_trust(AlipayTrust::public_key(APP_PUBLIC_PEM)),
     );
     assert!(matches!(e, BuildError::AlipayKeyIsAppKey(_)), "{e:?}");
 }
@@ -310,7 +341,7 @@ async fn a_custom_signer_signs_every_attempt() {
             key: AppPrivateKey::parse(APP_PRIVATE_PEM).unwrap(),
             calls: Arc::clone(&calls),
         })
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .gateway(Gateway::Custom(gw.url.clone()))
         .no_proxy()
         .build()
@@ -322,7 +353,7 @@ async fn a_custom_signer_signs_every_attempt() {
     let failing = AlipayClient::builder()
         .app_id("2021000000000001")
         .signer(FailingSigner)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .gateway(Gateway::Custom(gw.url.clone()))
         .no_proxy()
         .build()
@@ -354,7 +385,9 @@ fn path_or_value_reads_env_style_settings() {
     let err = alipay_transport::AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(typo)
-        .alipay_public_key(KeySource::file(format!("{dir}/alipay_public.pem")))
+        .alipay_trust(AlipayTrust::public_key(KeySource::file(format!(
+            "{dir}/alipay_public.pem"
+        ))))
         .build()
         .unwrap_err();
     assert!(
@@ -465,11 +498,15 @@ fn key_material_never_reaches_build_errors_or_debug() {
         assert_no_key_window(&shown, key);
         assert!(shown.contains("not shown in full"), "#{i}: {shown}");
 
-        let e = build_err(base().alipay_public_key(source.clone()));
+        let e = build_err(base().alipay_trust(AlipayTrust::public_key(source.clone())));
         assert!(matches!(e, BuildError::ReadKeyFile { .. }), "#{i}: {e:?}");
         assert_no_key_window(&format!("{e} {e:?}"), key);
 
-        let builder = cert_base().certificates(source.clone(), ALIPAY_CERT, ROOT_CERT);
+        let builder = cert_base().alipay_trust(AlipayTrust::certificates(
+            source.clone(),
+            ALIPAY_CERT,
+            ROOT_CERT,
+        ));
         let debug_builder = format!("{builder:?}");
         let e = build_err(builder);
         assert!(matches!(e, BuildError::ReadCertFile { .. }), "#{i}: {e:?}");

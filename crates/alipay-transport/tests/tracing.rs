@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alipay_transport::{AlipayClient, CallOptions, Gateway, RetryPolicy};
+use alipay_transport::{AlipayClient, AlipayTrust, CallOptions, Gateway, RetryPolicy};
 use support::{
     ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, APP_PRIVATE_PKCS8_B64, CERT_NAME, CERT_NO, METHOD, Reply,
     TestCertify, TestGateway, error_node, photo_base64, success_node,
@@ -74,7 +74,7 @@ async fn trace_output_has_the_method_but_no_personal_data_or_keys() {
     let client = AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(APP_PRIVATE_PEM)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .gateway(Gateway::Custom(gw.url.clone()))
         .no_proxy()
         .retry(RetryPolicy {
@@ -192,7 +192,7 @@ async fn unverified_answers_log_only_their_sanitised_codes() {
     let client = AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(APP_PRIVATE_PEM)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .gateway(Gateway::Custom(gw.url.clone()))
         .no_proxy()
         .retry(RetryPolicy {

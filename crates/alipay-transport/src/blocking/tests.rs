@@ -8,13 +8,13 @@ use crate::test_support::{
     ALIPAY_PUBLIC_PEM, APP_PRIVATE_PEM, METHOD, Reply, TestCertify, TestGateway, error_node,
     refused_url, success_node,
 };
-use crate::{CallOptions, Error, Gateway, RetryPolicy, TransportErrorKind};
+use crate::{AlipayTrust, CallOptions, Error, Gateway, RetryPolicy, TransportErrorKind};
 
 fn client(url: &str) -> super::AlipayClient {
     super::AlipayClient::builder()
         .app_id("2021000000000001")
         .app_private_key(APP_PRIVATE_PEM)
-        .alipay_public_key(ALIPAY_PUBLIC_PEM)
+        .alipay_trust(AlipayTrust::public_key(ALIPAY_PUBLIC_PEM))
         .gateway(Gateway::Custom(url.into()))
         .no_proxy()
         .retry(RetryPolicy {
