@@ -1,5 +1,5 @@
 mod m {
-    alipay_api::alipay_api!("api-specs/does.not.exist.toml");
+    alipay_macros::alipay_api!("api-specs/does.not.exist.toml");
 }
 
 // Named after the file, the main types are stubbed even though it cannot be read.

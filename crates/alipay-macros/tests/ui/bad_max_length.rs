@@ -1,5 +1,5 @@
 mod m {
-    alipay_api::alipay_api!(inline = r#"
+    alipay_macros::alipay_api!(inline = r#"
 method = "demo.bad.max"
 title = "t"
 description = "d"

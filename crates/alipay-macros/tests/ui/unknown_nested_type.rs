@@ -1,5 +1,5 @@
 mod m {
-    alipay_api::alipay_api!(inline = r#"
+    alipay_macros::alipay_api!(inline = r#"
 method = "demo.nested"
 title = "t"
 description = "d"

@@ -1,5 +1,0 @@
-mod m {
-    alipay_api::alipay_api!("/etc/zhima.toml");
-}
-
-fn main() {}

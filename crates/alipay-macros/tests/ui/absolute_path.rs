@@ -1,0 +1,5 @@
+mod m {
+    alipay_macros::alipay_api!("/etc/zhima.toml");
+}
+
+fn main() {}
