@@ -159,8 +159,9 @@ fn keygen_certs(args: &KeygenArgs) -> Result<ExitCode, CliError> {
 fn read_cert_dir(dir: &Path, app_id: &str) -> Result<CertSet, CliError> {
     CertSet::read_from_dir(dir, app_id).map_err(|e| {
         CliError(format!(
-            "--cert-dir `{}` (app id {app_id}; files from `alipay sandbox keygen <DIR> --cert-mode --app-id {app_id}`): {e}",
-            dir.display()
+            "--cert-dir `{}` (app id {app_id}; files from `alipay sandbox keygen <DIR> --cert-mode --app-id {app_id}`): {}",
+            dir.display(),
+            alipay_api::ErrorChain(&e)
         ))
     })
 }
@@ -173,8 +174,13 @@ fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     ) {
         (Some(dir), _, _) => {
             let certs = read_cert_dir(dir, &args.app_id)?;
-            SandboxConfig::from_cert_set(&certs)
-                .map_err(|e| CliError(format!("--cert-dir `{}`: {e}", dir.display())))?
+            SandboxConfig::from_cert_set(&certs).map_err(|e| {
+                CliError(format!(
+                    "--cert-dir `{}`: {}",
+                    dir.display(),
+                    alipay_api::ErrorChain(&e)
+                ))
+            })?
         }
         (None, Some(app_public_key), Some(alipay_private_key)) => {
             let app_public = read_key_file(app_public_key, "--app-public-key")?;
@@ -192,7 +198,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         // The error says what is wrong with the key, never the key itself.
         config = config
             .aes_key(&args.app_id, key)
-            .map_err(|e| CliError(format!("--aes-key: {e}")))?;
+            .map_err(|e| CliError(format!("--aes-key: {}", alipay_api::ErrorChain(&e))))?;
     }
     // Recorded requests are only readable through the library API, and they would keep
     // every caller's biz_content (ID numbers, photos) for as long as the server runs.

@@ -17,7 +17,7 @@ pub enum KeySetError {
     #[error("RSA key generation failed")]
     Generate,
     /// A key file could not be read or written.
-    #[error("cannot access `{path}`: {source}")]
+    #[error("cannot access `{path}`")]
     Io {
         /// The file.
         path: String,
@@ -33,7 +33,7 @@ pub enum KeySetError {
         reason: String,
     },
     /// A key file holds no usable key.
-    #[error("`{path}`: {source}")]
+    #[error("`{path}` holds no usable key")]
     Key {
         /// The file.
         path: String,
@@ -180,4 +180,77 @@ pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// The `Display` of each variant with a source says only this layer's part (the file);
+    /// the cause comes from `source()`, so a chain printer does not say it twice.
+    #[test]
+    fn key_set_errors_do_not_repeat_their_source() {
+        let dir = std::env::temp_dir().join(format!("alipay-keyset-errors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+
+        let missing = KeySet::read_from_dir(&dir.join("absent")).unwrap_err();
+        assert!(matches!(missing, KeySetError::Io { .. }), "{missing:?}");
+        let source = missing
+            .source()
+            .expect("the I/O error is the source")
+            .to_string();
+        let shown = missing.to_string();
+        assert!(
+            shown.starts_with("cannot access `") && shown.contains("absent"),
+            "{shown}"
+        );
+        assert!(!shown.contains(&source), "{shown}");
+
+        KeySet::generate().unwrap().write_to_dir(&dir).unwrap();
+        std::fs::write(dir.join(KEY_FILES[0]), "not a key").unwrap();
+        let bad = KeySet::read_from_dir(&dir).unwrap_err();
+        assert!(matches!(bad, KeySetError::Key { .. }), "{bad:?}");
+        let source = bad
+            .source()
+            .expect("the key error is the source")
+            .to_string();
+        let shown = bad.to_string();
+        assert!(
+            shown.ends_with("holds no usable key") && shown.contains(KEY_FILES[0]),
+            "{shown}"
+        );
+        assert!(!shown.contains(&source), "{shown}");
+
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sandbox_errors_do_not_repeat_their_source() {
+        let keys = KeySet::generate().unwrap();
+        // `SandboxConfig` has no `Debug` (it holds keys), hence `let ... else`.
+        let Err(bad_key) =
+            crate::SandboxConfig::new("2021000000000001", "not a key", &keys.alipay_private_pem)
+        else {
+            panic!("the app public key is refused");
+        };
+        let Err(bad_aes) = crate::SandboxConfig::new(
+            "2021000000000001",
+            &keys.app_public_pem,
+            &keys.alipay_private_pem,
+        )
+        .unwrap()
+        .aes_key("2021000000000001", "c2VjcmV0LWtleQ==") else {
+            panic!("a 10-byte AES key is refused");
+        };
+        for (e, layer) in [
+            (bad_key, "the app public key is unusable"),
+            (bad_aes, "the AES key of app 2021000000000001 is unusable"),
+        ] {
+            let source = e.source().expect("the cause is the source").to_string();
+            assert_eq!(e.to_string(), layer);
+            assert!(!e.to_string().contains(&source), "{e}");
+        }
+    }
 }

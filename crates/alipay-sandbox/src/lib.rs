@@ -99,7 +99,7 @@ impl fmt::Debug for RecordedRequest {
 #[non_exhaustive]
 pub enum SandboxError {
     /// A key is unusable.
-    #[error("{what}: {source}")]
+    #[error("{what} is unusable")]
     Key {
         /// Which key.
         what: &'static str,
@@ -107,10 +107,10 @@ pub enum SandboxError {
         source: KeyError,
     },
     /// The certificate set is unusable, or a rotated certificate could not be issued.
-    #[error("certificate mode: {0}")]
+    #[error("the certificate set is unusable")]
     Certificates(#[source] KeySetError),
     /// An AES key is not base64 of 16 or 32 bytes.
-    #[error("the AES key of app {app_id}: {source}")]
+    #[error("the AES key of app {app_id} is unusable")]
     Aes {
         /// The app.
         app_id: String,
@@ -129,7 +129,7 @@ pub enum SandboxError {
     )]
     NotCertificateMode,
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: SocketAddr,

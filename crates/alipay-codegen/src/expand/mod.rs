@@ -6,18 +6,21 @@
 //! runtime helper or a derive, so the expansion stays proportional to the spec. Types
 //! sit at the invocation site; every impl sits inside one `const _: () = { ... };` block
 //! whose `use`s are private to it.
+//!
+//! This module drives the expansion and generates each type's definition, `Debug` and
+//! decoding; `builder` generates the construction side (builders, constructors,
+//! getters), `rules` the validation, `open_enum` the open enums' impls and `docs` the
+//! doc text.
 
+mod builder;
 mod docs;
 mod open_enum;
+mod rules;
 
-use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
 
-use crate::check::describe_charset;
-use crate::ir::{
-    CallStyle, CharItem, Constructor, Field, FieldType, FixedValue, KnownValues, LengthUnit, Mask,
-    Method,
-};
+use crate::ir::{CallStyle, Field, FieldType, KnownValues, Mask, Method};
 
 pub use open_enum::derive_open_enum;
 
@@ -222,16 +225,6 @@ fn field_type(field: &Field) -> TokenStream {
     }
 }
 
-/// `Some(&self.x)` or `self.x.as_ref()`: the value a rule sees, if the field is set.
-fn present(field: &Field) -> TokenStream {
-    let n = ident(&field.rust_name);
-    if field.required {
-        quote!(Some(&self.#n))
-    } else {
-        quote!(self.#n.as_ref())
-    }
-}
-
 struct Struct<'a> {
     kind: Kind,
     ty: Ident,
@@ -239,10 +232,6 @@ struct Struct<'a> {
 }
 
 impl Struct<'_> {
-    fn builder(&self) -> Ident {
-        format_ident!("{}Builder", self.ty)
-    }
-
     /// The struct, with a derived `Serialize` whose attributes give the spec's wire
     /// names, JSON-string nested objects and skipped absent fields. Field order is the
     /// spec's (the order the official Java SDK uses).
@@ -326,103 +315,6 @@ impl Struct<'_> {
             }
         }
     }
-
-    fn check(&self) -> TokenStream {
-        let ty = &self.ty;
-        let rules = self.fields.iter().flat_map(rules);
-        quote! {
-            impl __p::Check for #ty {
-                fn validate_at(&self, at: &str) -> Result<(), __p::ValidationError> {
-                    let c = __p::Checker::new(at);
-                    #(#rules)*
-                    Ok(())
-                }
-            }
-        }
-    }
-
-    fn builder_definition(&self) -> TokenStream {
-        let ty = &self.ty;
-        let builder = self.builder();
-        let defs = self.fields.iter().map(|f| {
-            let n = ident(&f.rust_name);
-            let t = value_type(f);
-            quote!(#n: ::core::option::Option<#t>,)
-        });
-        let doc = format!(
-            "Builder of [`{ty}`]. Setters take the value; [`{builder}::build`] checks every rule."
-        );
-        quote! {
-            #[doc = #doc]
-            #[derive(Clone, Default)]
-            pub struct #builder {
-                #(#defs)*
-            }
-        }
-    }
-
-    fn builder_impls(&self) -> TokenStream {
-        let ty = &self.ty;
-        let builder = self.builder();
-        let setters = self.fields.iter().map(setter);
-        let inits = self.fields.iter().map(|f| {
-            let n = ident(&f.rust_name);
-            let wire = &f.wire_name;
-            if f.required {
-                quote!(#n: __p::required(self.#n, #wire)?,)
-            } else {
-                quote!(#n: self.#n,)
-            }
-        });
-        let presence = self.fields.iter().map(|f| {
-            let n = ident(&f.rust_name);
-            let wire = &f.wire_name;
-            quote!(.field(#wire, &__p::Presence(self.#n.is_some())))
-        });
-        let name = builder.to_string();
-        let build_doc = format!(
-            "Checks every field rule and returns the [`{ty}`], or the first problem found, \
-             naming the field path, the rule and the limit."
-        );
-        quote! {
-            impl #builder {
-                #(#setters)*
-
-                #[doc = #build_doc]
-                pub fn build(self) -> Result<#ty, __p::ValidationError> {
-                    let value = #ty { #(#inits)* };
-                    __p::Check::validate_at(&value, "")?;
-                    Ok(value)
-                }
-            }
-
-            // Shows only which fields are set: a builder holds unchecked personal data.
-            impl fmt::Debug for #builder {
-                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.debug_struct(#name) #(#presence)* .finish()
-                }
-            }
-        }
-    }
-
-    /// `builder()`, the spec's constructors and the getters.
-    fn inherent(&self, constructors: &[Constructor]) -> TokenStream {
-        let ty = &self.ty;
-        let builder = self.builder();
-        let builder_doc = format!("Starts a [`{builder}`]; every field is unset.");
-        let ctors = constructors.iter().map(|c| constructor(c, self.fields));
-        let getters = self.fields.iter().map(|f| getter(f, &builder.to_string()));
-        quote! {
-            impl #ty {
-                #[doc = #builder_doc]
-                pub fn builder() -> #builder {
-                    #builder::default()
-                }
-                #(#ctors)*
-                #(#getters)*
-            }
-        }
-    }
 }
 
 /// The `#[serde(...)]` attribute of a field, if it needs one.
@@ -451,189 +343,6 @@ fn serde_attrs(f: &Field) -> TokenStream {
         TokenStream::new()
     } else {
         quote!(#[serde(#(#parts),*)])
-    }
-}
-
-/// One checker call per rule of `f`.
-fn rules(f: &Field) -> Vec<TokenStream> {
-    let n = ident(&f.rust_name);
-    let wire = &f.wire_name;
-    let v = present(f);
-    let mut out = Vec::new();
-    let text_like = f.ty == FieldType::String;
-    if text_like && f.required {
-        out.push(quote!(c.not_empty(#wire, &self.#n)?;));
-    }
-    if text_like && f.base64 {
-        out.push(quote!(c.base64(#wire, #v)?;));
-    }
-    if let (true, Some((_, items))) = (text_like, &f.charset) {
-        let arms = items.iter().map(|i| match i {
-            CharItem::Single(c) => quote!(#c),
-            CharItem::Range(a, b) => quote!(#a..=#b),
-        });
-        let rule = describe_charset(items);
-        out.push(quote!(c.charset(#wire, #v, |c| matches!(c, #(#arms)|*), #rule)?;));
-    }
-    if let FieldType::Object(_) = f.ty {
-        out.push(quote!(c.nested(#wire, #v)?;));
-    }
-    if let Some(limit) = f.max_length {
-        let limit = Literal::usize_unsuffixed(limit);
-        let unit = match f.unit {
-            LengthUnit::Utf16 => quote!(Utf16),
-            LengthUnit::Chars => quote!(Chars),
-            LengthUnit::Bytes => quote!(Bytes),
-        };
-        let json = matches!(f.ty, FieldType::JsonObject | FieldType::Object(_));
-        out.push(match (json, f.unit) {
-            (true, LengthUnit::Utf16) => quote!(c.max_json_len(#wire, #v, #limit)?;),
-            (true, _) => quote!(c.max_json_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
-            (false, LengthUnit::Utf16) => quote!(c.max_len(#wire, #v, #limit)?;),
-            (false, _) => quote!(c.max_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
-        });
-    }
-    out
-}
-
-fn setter(f: &Field) -> TokenStream {
-    let n = ident(&f.rust_name);
-    let doc = doc_attrs(&docs::field_doc(f, Kind::Request));
-    let t = value_type(f);
-    let (param, conv) = match f.ty {
-        FieldType::String => (quote!(impl Into<#t>), quote!(value.into())),
-        _ => (quote!(#t), quote!(value)),
-    };
-    let bytes = f.base64.then(|| {
-        let bn = format_ident!("{}_from_bytes", f.rust_name);
-        let bdoc = format!(
-            "Sets `{}` from raw bytes, base64-encoding them (standard alphabet, padded).",
-            f.wire_name
-        );
-        quote! {
-            #[doc = #bdoc]
-            pub fn #bn(mut self, bytes: impl AsRef<[u8]>) -> Self {
-                self.#n = Some(__p::base64_encode(bytes.as_ref()).into());
-                self
-            }
-        }
-    });
-    quote! {
-        #doc
-        pub fn #n(mut self, value: #param) -> Self {
-            self.#n = Some(#conv);
-            self
-        }
-        #bytes
-    }
-}
-
-fn getter(f: &Field, builder: &str) -> TokenStream {
-    let n = ident(&f.rust_name);
-    let doc = docs::getter_doc(f, builder);
-    let t = value_type(f);
-    let by_value = matches!(
-        f.ty,
-        FieldType::Bool | FieldType::BoolString | FieldType::Integer
-    ) && f.known.is_none();
-    let plain_string = f.ty == FieldType::String && f.known.is_none();
-    let (ret, body) = match (f.required, by_value, plain_string) {
-        (true, true, _) => (quote!(#t), quote!(self.#n)),
-        (false, true, _) => (quote!(Option<#t>), quote!(self.#n)),
-        (true, false, true) => (quote!(&str), quote!(&self.#n)),
-        (false, false, true) => (quote!(Option<&str>), quote!(self.#n.as_deref())),
-        (true, false, false) => (quote!(&#t), quote!(&self.#n)),
-        (false, false, false) => (quote!(Option<&#t>), quote!(self.#n.as_ref())),
-    };
-    quote! {
-        #[doc = #doc]
-        pub fn #n(&self) -> #ret {
-            #body
-        }
-    }
-}
-
-fn constructor(c: &Constructor, fields: &[Field]) -> TokenStream {
-    let n = ident(&c.name);
-    let mut params = Vec::new();
-    let mut inits = Vec::new();
-    for (i, f) in fields.iter().enumerate() {
-        let fname = ident(&f.rust_name);
-        let value = if let Some((_, v)) = c.fixed.iter().find(|(j, _)| *j == i) {
-            Some(fixed_expr(f, v))
-        } else if c.params.contains(&i) {
-            let t = value_type(f);
-            Some(match (f.base64, &f.ty) {
-                (true, _) => {
-                    params.push(quote!(#fname: impl AsRef<[u8]>));
-                    quote!(__p::base64_encode(#fname.as_ref()))
-                }
-                (false, FieldType::String) => {
-                    params.push(quote!(#fname: impl Into<#t>));
-                    quote!(#fname.into())
-                }
-                (false, _) => {
-                    params.push(quote!(#fname: #t));
-                    quote!(#fname)
-                }
-            })
-        } else {
-            None
-        };
-        inits.push(match (value, f.required) {
-            (Some(v), true) => quote!(#fname: #v,),
-            (Some(v), false) => quote!(#fname: Some(#v),),
-            (None, _) => quote!(#fname: None,),
-        });
-    }
-    let mut doc = c.description.clone();
-    for (i, v) in &c.fixed {
-        let shown = match v {
-            FixedValue::Str(s) => format!("`{s}`"),
-            FixedValue::Bool(b) => format!("`{b}`"),
-            FixedValue::Int(n) => format!("`{n}`"),
-        };
-        doc.push_str(&format!("\n\nSets `{}` to {shown}.", fields[*i].wire_name));
-    }
-    for i in &c.params {
-        if fields[*i].base64 {
-            doc.push_str(&format!(
-                "\n\n`{}` is given as raw bytes and base64-encoded here.",
-                fields[*i].rust_name
-            ));
-        }
-    }
-    doc.push_str(
-        "\n\nThe values are checked when the value is validated (by the request's `build()` or \
-         `validate()`), so an over-long argument is reported there with its field path.",
-    );
-    let doc = doc_attrs(&doc);
-    quote! {
-        #doc
-        pub fn #n(#(#params),*) -> Self {
-            Self { #(#inits)* }
-        }
-    }
-}
-
-fn fixed_expr(f: &Field, v: &FixedValue) -> TokenStream {
-    match v {
-        FixedValue::Str(s) => {
-            if let Some(k) = &f.known {
-                let e = ident(&k.enum_name);
-                if let Some((_, variant, _)) = k.values.iter().find(|(w, _, _)| w == s) {
-                    let var = ident(variant);
-                    return quote!(#e::#var);
-                }
-                return quote!(#e::from(#s));
-            }
-            quote!(String::from(#s))
-        }
-        FixedValue::Bool(b) => quote!(#b),
-        FixedValue::Int(n) => {
-            let n = Literal::i64_unsuffixed(*n);
-            quote!(#n)
-        }
     }
 }
 

@@ -1,0 +1,77 @@
+//! The validation of a generated type: its `Check` impl, one `Checker` call per rule
+//! of each field (not empty, base64, charset, nested object, maximum length).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{Struct, ident};
+use crate::check::describe_charset;
+use crate::ir::{CharItem, Field, FieldType, LengthUnit};
+
+impl Struct<'_> {
+    pub(super) fn check(&self) -> TokenStream {
+        let ty = &self.ty;
+        let rules = self.fields.iter().flat_map(rules);
+        quote! {
+            impl __p::Check for #ty {
+                fn validate_at(&self, at: &str) -> Result<(), __p::ValidationError> {
+                    let c = __p::Checker::new(at);
+                    #(#rules)*
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// `Some(&self.x)` or `self.x.as_ref()`: the value a rule sees, if the field is set.
+fn present(field: &Field) -> TokenStream {
+    let n = ident(&field.rust_name);
+    if field.required {
+        quote!(Some(&self.#n))
+    } else {
+        quote!(self.#n.as_ref())
+    }
+}
+
+/// One checker call per rule of `f`.
+fn rules(f: &Field) -> Vec<TokenStream> {
+    let n = ident(&f.rust_name);
+    let wire = &f.wire_name;
+    let v = present(f);
+    let mut out = Vec::new();
+    let text_like = f.ty == FieldType::String;
+    if text_like && f.required {
+        out.push(quote!(c.not_empty(#wire, &self.#n)?;));
+    }
+    if text_like && f.base64 {
+        out.push(quote!(c.base64(#wire, #v)?;));
+    }
+    if let (true, Some((_, items))) = (text_like, &f.charset) {
+        let arms = items.iter().map(|i| match i {
+            CharItem::Single(c) => quote!(#c),
+            CharItem::Range(a, b) => quote!(#a..=#b),
+        });
+        let rule = describe_charset(items);
+        out.push(quote!(c.charset(#wire, #v, |c| matches!(c, #(#arms)|*), #rule)?;));
+    }
+    if let FieldType::Object(_) = f.ty {
+        out.push(quote!(c.nested(#wire, #v)?;));
+    }
+    if let Some(limit) = f.max_length {
+        let limit = Literal::usize_unsuffixed(limit);
+        let unit = match f.unit {
+            LengthUnit::Utf16 => quote!(Utf16),
+            LengthUnit::Chars => quote!(Chars),
+            LengthUnit::Bytes => quote!(Bytes),
+        };
+        let json = matches!(f.ty, FieldType::JsonObject | FieldType::Object(_));
+        out.push(match (json, f.unit) {
+            (true, LengthUnit::Utf16) => quote!(c.max_json_len(#wire, #v, #limit)?;),
+            (true, _) => quote!(c.max_json_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
+            (false, LengthUnit::Utf16) => quote!(c.max_len(#wire, #v, #limit)?;),
+            (false, _) => quote!(c.max_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
+        });
+    }
+    out
+}

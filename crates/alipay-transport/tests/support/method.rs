@@ -1,0 +1,115 @@
+//! A typed method, implemented by hand (the generated API crate is not a dependency),
+//! and a page-redirect method that `execute` must refuse.
+
+use super::*;
+
+/// A cut-down `zhima.customer.certification.material.certify` request.
+#[derive(Clone, Serialize)]
+pub struct TestCertify {
+    pub transaction_id: String,
+    pub cert_name: String,
+    pub cert_no: String,
+    pub photo_base64: String,
+}
+
+impl TestCertify {
+    pub fn new(transaction_id: &str) -> Self {
+        TestCertify {
+            transaction_id: transaction_id.into(),
+            cert_name: CERT_NAME.into(),
+            cert_no: CERT_NO.into(),
+            photo_base64: photo_base64(),
+        }
+    }
+}
+
+impl fmt::Debug for TestCertify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestCertify")
+            .field("transaction_id", &self.transaction_id)
+            .field("cert_name", &Masked(&self.cert_name, Mask::Name))
+            .field("cert_no", &Masked(&self.cert_no, Mask::IdNumber))
+            .field("photo_base64", &Masked(&self.photo_base64, Mask::Length))
+            .finish()
+    }
+}
+
+/// The response node, with `passed` as the gateway sends it (a string).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct TestCertifyResponse {
+    pub code: String,
+    pub msg: String,
+    #[serde(default)]
+    pub certify_id: Option<String>,
+    #[serde(default)]
+    pub passed: Option<String>,
+    #[serde(default)]
+    pub failed_reason: Option<String>,
+}
+
+impl ApiMethod for TestCertify {
+    const METHOD: &'static str = METHOD;
+    const CALL_STYLE: CallStyle = CallStyle::ServerCall;
+    // As the real spec declares: a repeated transaction_id gets the original answer.
+    const IDEMPOTENCY_KEY: Option<&'static str> = Some("transaction_id");
+    type Response = TestCertifyResponse;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        for (field, value) in [
+            ("transaction_id", &self.transaction_id),
+            ("identity_param.cert_name", &self.cert_name),
+            ("identity_param.cert_no", &self.cert_no),
+            ("materials.FACIAL_PICTURE_FRONT", &self.photo_base64),
+        ] {
+            if value.is_empty() {
+                return Err(ValidationError::Missing {
+                    field: field.into(),
+                });
+            }
+        }
+        check_max_len(
+            "transaction_id",
+            &self.transaction_id,
+            64,
+            LengthUnit::Utf16,
+        )
+    }
+
+    fn to_biz_content(&self) -> Result<String, ValidationError> {
+        self.validate()?;
+        // identity_param and materials travel as JSON strings inside biz_content.
+        let identity = serde_json::json!({
+            "identity_type": "CERT_INFO",
+            "cert_type": "IDENTITY_CARD",
+            "cert_name": self.cert_name,
+            "cert_no": self.cert_no,
+        })
+        .to_string();
+        let materials =
+            serde_json::json!({ "FACIAL_PICTURE_FRONT": self.photo_base64 }).to_string();
+        Ok(serde_json::json!({
+            "transaction_id": self.transaction_id,
+            "product_code": "w1010100000000002978",
+            "biz_code": "FACE_API",
+            "identity_param": identity,
+            "materials": materials,
+        })
+        .to_string())
+    }
+}
+
+/// A page-redirect method, which `execute` must refuse.
+#[derive(Debug)]
+pub struct TestPageMethod;
+
+impl ApiMethod for TestPageMethod {
+    const METHOD: &'static str = "zhima.customer.certification.certify";
+    const CALL_STYLE: CallStyle = CallStyle::PageRedirect;
+    type Response = serde_json::Value;
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+    fn to_biz_content(&self) -> Result<String, ValidationError> {
+        Ok("{}".into())
+    }
+}
