@@ -1,6 +1,7 @@
 //! Project automation. `cargo xtask codegen [--check]` refreshes checked-in generated
 //! files from `api-specs/*.toml`; `cargo xtask import-doc PAGE [-o SPEC]` turns an
-//! Alipay doc page into a spec. The build never needs xtask.
+//! Alipay doc page into a spec; `cargo xtask bench [--quick]` measures the SDK against
+//! the crypto floor (BENCHMARKS.md). The build never needs xtask.
 
 mod codegen;
 
@@ -37,6 +38,13 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Measure each BENCHMARKS.md row against its crypto floor (release build).
+    Bench {
+        /// Every row in under a minute, one JSON object per line, instead of the full
+        /// criterion run.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +59,7 @@ fn main() -> ExitCode {
             codegen::run(&codegen::workspace_root(), mode)
         }
         Command::ImportDoc { page, output } => import_doc::run(&page, output.as_deref()),
+        Command::Bench { quick } => bench(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -59,4 +68,55 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the benchmark crate through cargo, so `CARGO_TARGET_DIR` and the lockfile apply.
+fn bench(quick: bool) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let runs: &[&[&str]] = if quick {
+        &[
+            &[
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "alipay-bench",
+                "--bin",
+                "quick",
+            ],
+            &[
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "alipay-bench",
+                "--bin",
+                "peak_heap",
+            ],
+        ]
+    } else {
+        &[
+            &["bench", "-p", "alipay-bench"],
+            &[
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "alipay-bench",
+                "--bin",
+                "peak_heap",
+            ],
+        ]
+    };
+    for args in runs {
+        let status = std::process::Command::new(&cargo)
+            .args(*args)
+            .current_dir(codegen::workspace_root())
+            .status()
+            .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+        if !status.success() {
+            return Err(format!("`cargo {}` failed ({status})", args.join(" ")));
+        }
+    }
+    Ok(())
 }
