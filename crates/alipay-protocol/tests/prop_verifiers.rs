@@ -176,3 +176,38 @@ fn the_oracle_reaches_verified_results() {
     );
     assert!(genuine > 0 && fallback > 0 && mutated > 0 && notified > 0);
 }
+
+proptest! {
+    /// The table-driven form encoder writes exactly what `form_urlencoded` writes, for
+    /// any bytes (GBK and invalid UTF-8 included), appended to what is already there.
+    #[test]
+    fn form_encoder_matches_form_urlencoded(
+        prefix in "[a-z=&]{0,8}",
+        input in proptest::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let mut ours = prefix.clone();
+        alipay_protocol::form::encode_into(&mut ours, &input);
+        let theirs: String = form_urlencoded::byte_serialize(&input).collect();
+        prop_assert_eq!(ours, format!("{prefix}{theirs}"));
+    }
+}
+
+proptest! {
+    /// Counting UTF-8 bytes piece by piece, cut anywhere, gives the length of the whole
+    /// text in every unit, as `str` counts it.
+    #[test]
+    fn utf8_counts_add_up_across_any_cut(text in "\\PC{0,64}", cut in any::<prop::sample::Index>()) {
+        use alipay_protocol::LengthUnit;
+        let bytes = text.as_bytes();
+        let at = cut.index(bytes.len() + 1);
+        for (unit, whole) in [
+            (LengthUnit::Utf16, text.encode_utf16().count()),
+            (LengthUnit::Chars, text.chars().count()),
+            (LengthUnit::Bytes, text.len()),
+        ] {
+            let pieces = unit.count_utf8(&bytes[..at]) + unit.count_utf8(&bytes[at..]);
+            prop_assert_eq!(pieces, whole);
+            prop_assert_eq!(unit.count(&text), whole);
+        }
+    }
+}

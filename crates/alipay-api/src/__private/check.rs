@@ -96,10 +96,19 @@ impl<'a> Checker<'a> {
         let text = v.len_text();
         let bytes = text.as_bytes();
         let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
+        // Branch-free per byte and folded per chunk, so it runs at vector speed over a
+        // 200 KB photo (a short-circuiting `all` was 60% of validating one).
+        let alphabet = |b: u8| {
+            (b.wrapping_sub(b'A') < 26)
+                | (b.wrapping_sub(b'a') < 26)
+                | (b.wrapping_sub(b'0') < 10)
+                | (b == b'+')
+                | (b == b'/')
+        };
         let ok = padding <= 2
             && bytes[..bytes.len() - padding]
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+                .chunks(256)
+                .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & alphabet(b)));
         if ok {
             return Ok(());
         }
@@ -152,11 +161,21 @@ impl<'a> Checker<'a> {
         unit: LengthUnit,
     ) -> Result<(), ValidationError> {
         let Some(v) = v else { return Ok(()) };
-        let text = serde_json::to_string(v).map_err(|e| ValidationError::Serialize {
+        // Counted as it is written, without keeping the JSON text.
+        let mut counter = LenCounter { unit, len: 0 };
+        serde_json::to_writer(&mut counter, v).map_err(|e| ValidationError::Serialize {
             field: self.path(name),
             reason: alipay_protocol::redact::describe_json_error(&e),
         })?;
-        check_max_len(&self.path(name), &text, limit, unit)
+        if counter.len > limit {
+            return Err(ValidationError::TooLong {
+                field: self.path(name),
+                limit,
+                actual: counter.len,
+                unit,
+            });
+        }
+        Ok(())
     }
 
     /// The rules of a nested object, with its fields named under `name.`.
@@ -169,6 +188,23 @@ impl<'a> Checker<'a> {
             Some(v) => v.validate_at(&self.path(&format!("{name}."))),
             None => Ok(()),
         }
+    }
+}
+
+/// Counts the length of what serde_json writes, in a unit.
+struct LenCounter {
+    unit: LengthUnit,
+    len: usize,
+}
+
+impl std::io::Write for LenCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.len += self.unit.count_utf8(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

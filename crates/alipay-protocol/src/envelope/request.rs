@@ -307,17 +307,23 @@ impl SignedRequest {
     }
 
     fn encode(&self, include: impl Fn(&str) -> bool) -> String {
-        let mut out = String::new();
+        let size: usize = self
+            .params
+            .iter()
+            .filter(|(k, _)| include(k))
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum();
+        let mut out = String::with_capacity(size + size / 8);
         for (k, v) in self.params.iter().filter(|(k, _)| include(k)) {
             if !out.is_empty() {
                 out.push('&');
             }
-            out.extend(form_urlencoded::byte_serialize(k.as_bytes()));
+            crate::form::encode_into(&mut out, k.as_bytes());
             out.push('=');
             // Every value was checked encodable in `UnsignedRequest::from_params`, the
             // only way to a `SignedRequest`.
             match self.charset.encode(v) {
-                Ok(bytes) => out.extend(form_urlencoded::byte_serialize(&bytes)),
+                Ok(bytes) => crate::form::encode_into(&mut out, &bytes),
                 Err(_) => unreachable!("values are checked encodable before signing"),
             }
         }

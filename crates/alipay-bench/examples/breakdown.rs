@@ -1,0 +1,51 @@
+//! Where the time of the large request goes, stage by stage, beside its floor (one
+//! RSA-2048 sign of the same sign content): the profile behind the `request_large` row
+//! of BENCHMARKS.md. `cargo run --release -p alipay-bench --example breakdown`
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use alipay_api::ApiMethod;
+
+fn per_call(n: u32, mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    start.elapsed() / n
+}
+
+fn main() {
+    let fx = alipay_bench::Fixture::new();
+    let request = fx.large_request();
+    let signed = fx.client.prepare(&request).expect("prepare");
+    let content = signed.sign_content().as_bytes().to_vec();
+    for _ in 0..3 {
+        let n = 50;
+        let rows = [
+            (
+                "build (base64 + validate)",
+                per_call(n, || drop(black_box(fx.large_request()))),
+            ),
+            (
+                "validate",
+                per_call(n, || request.validate().expect("valid")),
+            ),
+            (
+                "to_biz_content",
+                per_call(n, || drop(black_box(request.to_biz_content()))),
+            ),
+            (
+                "prepare (biz_content + sign)",
+                per_call(n, || drop(black_box(fx.client.prepare(&request)))),
+            ),
+            ("form body", per_call(n, || drop(black_box(signed.body())))),
+            (
+                "floor: sign",
+                per_call(n, || drop(black_box(fx.sign_floor(&content)))),
+            ),
+        ];
+        let line: Vec<String> = rows.iter().map(|(k, v)| format!("{k} {v:?}")).collect();
+        println!("{}", line.join(" | "));
+    }
+}
