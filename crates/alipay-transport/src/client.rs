@@ -185,7 +185,7 @@ impl AlipayClient {
 
     /// Certificate mode: accepts a rotated Alipay public-key certificate (PEM, DER or
     /// base64, e.g. from `alipay.open.app.alipaycert.download` after an
-    /// [`Error::UnknownAlipayCertificate`]) and returns its SN. It is accepted only if
+    /// [`VerifyError::UnknownAlipayCertificate`](crate::VerifyError::UnknownAlipayCertificate)) and returns its SN. It is accepted only if
     /// it chains to the configured root bundle (`alipayRootCert.crt`) at the client
     /// clock's time; it then becomes the current certificate for this client and all
     /// its clones, and the earlier ones stay valid for responses that name them.

@@ -69,7 +69,7 @@ impl AlipayTrust {
     /// `build()` checks that the app certificate holds the app key's public half and
     /// that the Alipay certificate chains to the root bundle at the clock's time. When
     /// Alipay rotates its certificate, calls fail with
-    /// [`Error::UnknownAlipayCertificate`](crate::Error::UnknownAlipayCertificate)
+    /// [`VerifyError::UnknownAlipayCertificate`](crate::VerifyError::UnknownAlipayCertificate)
     /// naming the new SN; hand the new certificate to
     /// [`AlipayClient::accept_alipay_certificate`](crate::AlipayClient::accept_alipay_certificate).
     pub fn certificates(

@@ -54,7 +54,7 @@ pub(super) fn response_doc(m: &Method) -> String {
          are plain values. Optional fields are `Option`s; unknown keys are ignored; new fields \
          may be added (the type is `#[non_exhaustive]`).\n\n\
          Alipay sometimes leaves out a field its doc page calls required (必填). Such an \
-         answer is an `Error::MalformedResponse` naming the field, and nothing verified is \
+         answer is an `Error::Answer(AnswerError::Malformed(..))` naming the field, and nothing verified is \
          lost: `MalformedResponse::verified_node()` still holds the verified JSON of the \
          node, so the fields that did arrive (e.g. `biz_no`) can be read from it.\n",
         m.module, m.name, m.spec_file

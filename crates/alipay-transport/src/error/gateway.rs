@@ -98,7 +98,7 @@ impl GatewayError {
     /// "system busy" sub-code. 4xxxx codes mean the request itself is wrong, and the
     /// code of an unsigned answer is unverified text, so it is never retryable. The
     /// request did reach the gateway: only idempotent methods are sent again (see
-    /// [`Error::is_retryable_if_idempotent`]).
+    /// [`Error::is_retryable_if_idempotent`](crate::Error::is_retryable_if_idempotent)).
     pub fn is_retryable(&self) -> bool {
         self.verified && self.status.is_retryable()
     }
