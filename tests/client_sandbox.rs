@@ -118,6 +118,15 @@ async fn a_verified_answer_that_does_not_fit_the_generated_type_loses_nothing() 
          \"true\" or \"false\", found another string"
     );
     assert!(!err.to_string().contains("yes"), "{err}");
+
+    // A fault naming a field the answer lacks says so instead of passing silently.
+    sandbox.inject(Fault::OmitField("pased".into()));
+    let err = client
+        .execute(&certify_request("E2E_OMIT_3"))
+        .await
+        .unwrap_err();
+    let g = err.as_gateway().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(g.sub_code(), Some("sandbox.fault-names-no-field"));
 }
 
 #[tokio::test]

@@ -93,7 +93,7 @@ pub enum BizContentError {
         "biz_content has {} that the spec of {method} does not define: {}; fix the name (or send \
          it unchecked with a raw call)",
         if fields.len() == 1 { "a field" } else { "fields" },
-        fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        fields.iter().map(|f| format!("`{}`", alipay_protocol::redact::escape_controls(f))).collect::<Vec<_>>().join(", ")
     )]
     UnknownFields {
         /// The method.

@@ -451,4 +451,17 @@ fn registry_checks_biz_content_and_names_unknown_fields() {
         panic!("{err:?}")
     };
     assert_eq!(decode.path(), "transaction_id");
+
+    // A key given twice would be sent as one of its values without a word: refused,
+    // at the top and inside a nested object carried as a JSON string.
+    for twice in [
+        r#"{"transaction_id":"T1","transaction_id":"T2","product_code":"p","biz_code":"FACE_API","identity_param":"{}","materials":"{}"}"#,
+        r#"{"transaction_id":"T1","product_code":"p","biz_code":"FACE_API","identity_param":"{\"cert_no\":\"A\",\"cert_no\":\"B\"}","materials":"{}"}"#,
+    ] {
+        let err = (info.check_biz_content)(twice).unwrap_err();
+        assert!(
+            matches!(&err, alipay_api::BizContentError::Decode(d) if *d.kind() == alipay_api::DecodeErrorKind::DuplicateKey),
+            "{err:?}"
+        );
+    }
 }

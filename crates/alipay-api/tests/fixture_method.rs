@@ -6,7 +6,7 @@ mod demo {
 }
 
 use alipay_api::{ApiMethod, CallStyle, LengthUnit, ValidationError};
-use demo::{DemoWidgetCreateRequest, DemoWidgetCreateResponse, Owner, WidgetState};
+use demo::{DemoWidgetCreateRequest, DemoWidgetCreateResponse, Owner, Tier, WidgetState};
 
 fn builder() -> demo::DemoWidgetCreateRequestBuilder {
     DemoWidgetCreateRequest::builder()
@@ -80,8 +80,18 @@ fn units_patterns_and_masks_follow_the_spec() {
     let debug = format!("{owner:?}");
     assert_eq!(
         debug,
-        r#"Owner { nick: "<redacted>", vip: false, avatar: Some("<redacted 4 chars>") }"#
+        r#"Owner { nick: "<redacted>", vip: false, avatar: Some("<redacted 4 chars>"), tier: None }"#
     );
+    // A sensitive field with known values is an open enum, masked all the same.
+    let owner = Owner::builder()
+        .nick("bob")
+        .vip(true)
+        .tier(Tier::Other("PLATINUM".into()))
+        .build()
+        .unwrap();
+    let debug = format!("{owner:?}");
+    assert!(debug.contains(r#"tier: Some("P*******")"#), "{debug}");
+    assert!(!debug.contains("PLATINUM"), "{debug}");
 }
 
 #[test]

@@ -44,6 +44,10 @@ pub enum DecodeErrorKind {
         /// What was there instead.
         found: &'static str,
     },
+    /// An object repeats a key (at this path or inside it, nested JSON strings
+    /// included): readers disagree on which value counts, so it is refused rather than
+    /// silently read as one of them. The key is not named (it is document text).
+    DuplicateKey,
     /// A field carried as a JSON string holds text that is not JSON.
     InvalidJsonString {
         /// The parser's complaint, with its position; never quotes the text.
@@ -100,6 +104,13 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::WrongType { expected, found } => {
                 write!(f, "field `{path}`: expected {expected}, found {found}")
             }
+            DecodeErrorKind::DuplicateKey if path.is_empty() => {
+                f.write_str("an object repeats a key; refusing the ambiguous document")
+            }
+            DecodeErrorKind::DuplicateKey => write!(
+                f,
+                "field `{path}`: an object repeats a key; refusing the ambiguous value"
+            ),
             DecodeErrorKind::InvalidJsonString { reason } => {
                 write!(f, "field `{path}`: not a valid JSON string ({reason})")
             }
@@ -117,8 +128,7 @@ impl std::error::Error for DecodeError {}
 pub fn deserialize_node<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
+        let path = shown_path(e.path());
         let reason = describe_json_error(e.inner());
         let kind = if e.inner().is_syntax() || e.inner().is_eof() {
             DecodeErrorKind::Syntax { reason }
@@ -129,13 +139,53 @@ pub fn deserialize_node<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
     })
 }
 
+/// A serde path as it may be shown: field names and indices, but a map key that is not
+/// a plain identifier (document text: a name, an ID number, a terminal escape) becomes
+/// `{…}`.
+fn shown_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let plain = !key.is_empty()
+                    && key.len() <= 64
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                out.push_str(if plain { key } else { "{…}" });
+            }
+            Segment::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+            }
+        }
+    }
+    out
+}
+
 /// A type decoded from a JSON object, field by field. Implemented by generated types.
 pub trait FromJson: Sized {
     /// Takes this type's fields out of `fields`; keys it does not define are ignored.
     fn from_fields(fields: &mut Fields) -> Result<Self, DecodeError>;
 
-    /// Decodes JSON text holding one object.
+    /// Decodes JSON text holding one object. An object that repeats a key anywhere
+    /// (nested JSON strings included) is refused.
     fn from_json_str(text: &str) -> Result<Self, DecodeError> {
+        if crate::response::repeats_a_key(text) {
+            return Err(DecodeError::new("", DecodeErrorKind::DuplicateKey));
+        }
+        Self::from_verified_str(text)
+    }
+
+    /// Decodes the text of a verified response node, whose keys response verification
+    /// has already found unique (nested JSON strings included), so they are not
+    /// scanned again.
+    fn from_verified_str(text: &str) -> Result<Self, DecodeError> {
         let value: Value = serde_json::from_str(text).map_err(|e| {
             DecodeError::new(
                 "",
@@ -255,13 +305,19 @@ impl FromValue for i64 {
     fn from_value(value: Value, path: &str) -> Result<Self, DecodeError> {
         const EXPECTED: &str = "an integer";
         match value {
+            Value::Number(n) if n.is_f64() => Err(wrong(path, EXPECTED, "a non-integer number")),
             Value::Number(n) => n
                 .as_i64()
-                .ok_or_else(|| wrong(path, EXPECTED, "a non-integer number")),
-            Value::String(s) => s
-                .trim()
-                .parse()
-                .map_err(|_| wrong(path, EXPECTED, "a non-numeric string")),
+                .ok_or_else(|| wrong(path, EXPECTED, "an integer out of range")),
+            // Only what Java's Long.parseLong takes: no spaces, no `+`, no other digits.
+            Value::String(s) => {
+                let digits = s.strip_prefix('-').unwrap_or(&s);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(wrong(path, EXPECTED, "a non-numeric string"));
+                }
+                s.parse()
+                    .map_err(|_| wrong(path, EXPECTED, "an integer string out of range"))
+            }
             other => Err(wrong(path, EXPECTED, json_kind(&other))),
         }
     }
@@ -275,6 +331,9 @@ impl FromValue for JsonObject {
         match value {
             Value::Object(m) => Ok(m),
             Value::String(s) => match serde_json::from_str::<Value>(&s) {
+                Ok(Value::Object(_)) if crate::response::repeats_a_key(&s) => {
+                    Err(DecodeError::new(path, DecodeErrorKind::DuplicateKey))
+                }
                 Ok(Value::Object(m)) => Ok(m),
                 Ok(other) => Err(wrong(path, EXPECTED, json_string_kind(&other))),
                 Err(e) => Err(DecodeError::new(
@@ -409,5 +468,61 @@ mod tests {
 
         let e = err(r#"{"flag": tru"#);
         assert!(matches!(e.kind(), DecodeErrorKind::Syntax { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_not_read_as_one_of_its_values() {
+        let e = err(r#"{"flag":true,"flag":false,"inner":{"no":"x"}}"#);
+        assert_eq!((e.path(), e.kind()), ("", &DecodeErrorKind::DuplicateKey));
+        // Inside a nested object carried as a JSON string, too.
+        let e = err(r#"{"flag":true,"inner":"{\"no\":\"A\",\"no\":\"B\"}"}"#);
+        assert_eq!(e.kind(), &DecodeErrorKind::DuplicateKey);
+        assert!(
+            !e.to_string().contains('A') || !e.to_string().contains("\"A\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn integers_are_what_java_parses_and_out_of_range_says_so() {
+        for bad in [
+            r#"" 12""#,
+            r#""+5""#,
+            "\"\u{3000} 12\"",
+            r#""1_000""#,
+            r#""""#,
+            r#""-""#,
+        ] {
+            let e = err(&format!(
+                r#"{{"flag":true,"count":{bad},"inner":{{"no":"x"}}}}"#
+            ));
+            assert_eq!(e.path(), "count", "{bad}");
+            assert!(e.to_string().contains("a non-numeric string"), "{bad}: {e}");
+        }
+        let e = err(r#"{"flag":true,"count":"9223372036854775808","inner":{"no":"x"}}"#);
+        assert!(e.to_string().contains("out of range"), "{e}");
+        let e = err(r#"{"flag":true,"count":9223372036854775808,"inner":{"no":"x"}}"#);
+        assert!(e.to_string().contains("out of range"), "{e}");
+        let e = err(r#"{"flag":true,"count":1.5,"inner":{"no":"x"}}"#);
+        assert!(e.to_string().contains("a non-integer number"), "{e}");
+        let o = Outer::from_json_str(r#"{"flag":true,"count":"-42","inner":{"no":"x"}}"#).unwrap();
+        assert_eq!(o.count, Some(-42));
+    }
+
+    #[test]
+    fn serde_paths_show_map_keys_only_when_they_are_plain_names() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Hand {
+            m: std::collections::HashMap<String, u32>,
+        }
+        let id = "110101199003078515";
+        let text = format!(r#"{{"m":{{"张三{id}\u001b[2J":"x"}}}}"#);
+        let e = deserialize_node::<Hand>(&text).unwrap_err();
+        assert_eq!(e.path(), "m.{…}");
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(id) && !shown.contains('\u{1b}'), "{shown}");
+        let e = deserialize_node::<Hand>(r#"{"m":{"plain_key":"x"}}"#).unwrap_err();
+        assert_eq!(e.path(), "m.plain_key");
     }
 }

@@ -175,6 +175,14 @@ fn describe_data_error(message: &str) -> String {
         ("unknown variant ", "unknown variant"),
         ("unknown field ", "unknown field"),
     ] {
+        // With nothing expected, the last `, expected ` could be inside the quoted
+        // (hostile) name itself.
+        if message.starts_with(prefix) && message.ends_with(", there are no fields") {
+            return format!("{name}: the type takes no fields");
+        }
+        if message.starts_with(prefix) && message.ends_with(", there are no variants") {
+            return format!("{name}: the type has no variants");
+        }
         if message.starts_with(prefix) {
             return format!("{name}{expected}");
         }
@@ -352,5 +360,19 @@ mod tests {
         // A value that imitates serde's wording cannot move the expectation.
         let tricky = describe(r#"{"n":"x\", expected 110101199003078515","kind":"A"}"#);
         assert!(!tricky.contains("110101"), "{tricky}");
+    }
+
+    #[test]
+    fn a_name_cannot_pose_as_the_expectation() {
+        // serde writes `unknown field `K`, there are no fields`: the last `, expected `
+        // would be inside the hostile name.
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        struct Empty {}
+        let e =
+            serde_json::from_str::<Empty>(r#"{"x, expected 110101199003078515":1}"#).unwrap_err();
+        let shown = describe_json_error(&e);
+        assert!(!shown.contains("110101199003078515"), "{shown}");
+        assert!(shown.contains("takes no fields"), "{shown}");
     }
 }

@@ -20,6 +20,8 @@ use crate::redact::describe_json_error as json_problem;
 
 mod strict;
 
+pub(crate) use strict::repeats_a_key;
+
 use strict::{Members, check_unique_keys};
 
 /// The outcome vocabulary of the test vectors.
@@ -173,9 +175,10 @@ impl VerifiedResponse {
         })
     }
 
-    /// Deserializes the verified node into `T`.
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&self.raw)
+    /// Deserializes the verified node into `T`. The error names the JSON path and what
+    /// was expected, never a value (serde's own messages quote them).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::DecodeError> {
+        crate::decode::deserialize_node(&self.raw)
     }
 }
 

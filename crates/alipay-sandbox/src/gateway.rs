@@ -422,6 +422,18 @@ impl Gateway {
             biz_content,
         };
         let mut node = crate::certify::handle(self, &call);
+        if let Some(Fault::OmitField(name) | Fault::ReplaceField(name, _)) = &fault {
+            // A fault that names no field of the answer would let a test pass without
+            // testing anything: say so in the answer instead.
+            let present = node.fields.iter().any(|(k, _)| k == name);
+            if node.code == "10000" && !present {
+                node = NodeBody::error(
+                    "20000",
+                    "sandbox.fault-names-no-field",
+                    format!("the injected fault names `{name}`, which this answer does not have"),
+                );
+            }
+        }
         if node.code == "10000" {
             match &fault {
                 Some(Fault::OmitField(name)) => node.fields.retain(|(k, _)| k != name),

@@ -56,10 +56,12 @@ pub enum Fault {
     /// Answer a signed 20000 `isp.unknow-error` instead of processing the request.
     UnknownError,
     /// Leave this business field out of a signed success, as Alipay sometimes does
-    /// with a field its doc page calls required (必填).
+    /// with a field its doc page calls required (必填). A success without that field
+    /// is answered with a signed `20000` `sandbox.fault-names-no-field` instead, so a
+    /// misspelt fault cannot pass unnoticed; an error answer uses the fault up as is.
     OmitField(String),
     /// Give this business field of a signed success another (string) value, e.g.
-    /// `passed` = `"yes"`.
+    /// `passed` = `"yes"`; a field the answer lacks is refused as for `OmitField`.
     ReplaceField(String, String),
 }
 

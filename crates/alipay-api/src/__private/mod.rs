@@ -34,15 +34,16 @@ pub fn masked<T: MaskedField + ?Sized>(value: &T, mask: Mask) -> impl std::fmt::
     MaskedDebug(value, mask)
 }
 
-/// A field type that `Debug` can print masked: strings and optional strings.
+/// A field type that `Debug` can print masked: strings, open enums (any [`LenText`])
+/// and their `Option`s.
 pub trait MaskedField {
     /// Writes the masked value.
     fn fmt_masked(&self, mask: Mask, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
 }
 
-impl MaskedField for String {
+impl<T: LenText + ?Sized> MaskedField for T {
     fn fmt_masked(&self, mask: Mask, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&Masked(self, mask), f)
+        std::fmt::Debug::fmt(&Masked(&self.len_text(), mask), f)
     }
 }
 

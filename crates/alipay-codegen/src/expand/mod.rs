@@ -188,7 +188,7 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
             }
 
             fn decode_response(node: &str) -> Result<#resp, __p::DecodeError> {
-                __p::FromJson::from_json_str(node)
+                __p::FromJson::from_verified_str(node)
             }
         }
     }
