@@ -187,7 +187,16 @@ pub fn check_max_len(
     limit: usize,
     unit: LengthUnit,
 ) -> Result<(), ValidationError> {
-    let actual = unit.count(value);
+    check_max_count(field, unit.count(value), limit, unit)
+}
+
+/// Checks a length already counted in `unit` against a maximum, naming `field`.
+pub fn check_max_count(
+    field: &str,
+    actual: usize,
+    limit: usize,
+    unit: LengthUnit,
+) -> Result<(), ValidationError> {
     if actual > limit {
         return Err(ValidationError::TooLong {
             field: field.to_owned(),

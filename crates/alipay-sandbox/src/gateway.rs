@@ -422,29 +422,27 @@ impl Gateway {
             biz_content,
         };
         let mut node = crate::certify::handle(self, &call);
-        if let Some(Fault::OmitField(name) | Fault::ReplaceField(name, _)) = &fault {
-            // A fault that names no field of the answer would let a test pass without
-            // testing anything: say so in the answer instead.
-            let present = node.fields.iter().any(|(k, _)| k == name);
-            if node.code == "10000" && !present {
-                node = NodeBody::error(
-                    "20000",
-                    "sandbox.fault-names-no-field",
-                    format!("the injected fault names `{name}`, which this answer does not have"),
-                );
-            }
-        }
-        if node.code == "10000" {
-            match &fault {
-                Some(Fault::OmitField(name)) => node.fields.retain(|(k, _)| k != name),
-                Some(Fault::ReplaceField(name, value)) => {
-                    for (k, v) in &mut node.fields {
-                        if k == name {
-                            v.clone_from(value);
-                        }
-                    }
+        if let (Some(Fault::OmitField(name) | Fault::ReplaceField(name, _)), "10000") =
+            (&fault, node.code)
+        {
+            match node.fields.iter().position(|(k, _)| k == name) {
+                // A fault that names no field of the answer would let a test pass
+                // without testing anything: say so in the answer instead.
+                None => {
+                    node = NodeBody::error(
+                        "20000",
+                        "sandbox.fault-names-no-field",
+                        format!(
+                            "the injected fault names `{name}`, which this answer does not have"
+                        ),
+                    );
                 }
-                _ => {}
+                Some(i) => match &fault {
+                    Some(Fault::ReplaceField(_, value)) => node.fields[i].1.clone_from(value),
+                    _ => {
+                        node.fields.remove(i);
+                    }
+                },
             }
         }
         let mut reply = self.signed(app, &key, sign_type, charset, node, encrypt);

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use alipay_protocol::model::check_max_len;
+use alipay_protocol::model::{check_max_count, check_max_len};
 use alipay_protocol::{LengthUnit, ValidationError};
 
 /// Field rules of a generated struct, with field paths under `at` (e.g. `identity_param.`).
@@ -167,15 +167,7 @@ impl<'a> Checker<'a> {
             field: self.path(name),
             reason: alipay_protocol::redact::describe_json_error(&e),
         })?;
-        if counter.len > limit {
-            return Err(ValidationError::TooLong {
-                field: self.path(name),
-                limit,
-                actual: counter.len,
-                unit,
-            });
-        }
-        Ok(())
+        check_max_count(&self.path(name), counter.len, limit, unit)
     }
 
     /// The rules of a nested object, with its fields named under `name.`.

@@ -37,7 +37,7 @@ impl<'de> serde::Deserialize<'de> for Members<'de> {
 /// node), so one signed answer could mean two things. The key is not quoted: it is
 /// signed, but may still be personal data.
 pub(super) fn check_unique_keys(node: &Node, text: &str) -> Result<(), ResponseError> {
-    serde_json::from_str::<UniqueKeys<true>>(text)
+    serde_json::from_str::<UniqueKeys>(text)
         .map(|_| ())
         .map_err(|e| {
             malformed(format!(
@@ -59,21 +59,21 @@ const DUPLICATE_KEY: &str = "a key appears twice in one object";
 /// as JSON strings too (how the gateway carries nested objects). Text that is not JSON
 /// is not this function's concern: it answers `false`.
 pub(crate) fn repeats_a_key(text: &str) -> bool {
-    matches!(serde_json::from_str::<UniqueKeys<true>>(text), Err(e) if e.to_string().starts_with(DUPLICATE_KEY))
+    matches!(serde_json::from_str::<UniqueKeys>(text), Err(e) if e.to_string().starts_with(DUPLICATE_KEY))
 }
 
-/// Walks any JSON value, failing on the first object that repeats a key; with `DEEP`,
-/// also inside strings that hold a JSON object.
-struct UniqueKeys<const DEEP: bool>;
+/// Walks any JSON value, failing on the first object that repeats a key, also inside
+/// strings that hold a JSON object.
+struct UniqueKeys;
 
-impl<'de, const DEEP: bool> serde::Deserialize<'de> for UniqueKeys<DEEP> {
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(UniqueKeys)
     }
 }
 
-impl<'de, const DEEP: bool> Visitor<'de> for UniqueKeys<DEEP> {
-    type Value = UniqueKeys<DEEP>;
+impl<'de> Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -96,7 +96,7 @@ impl<'de, const DEEP: bool> Visitor<'de> for UniqueKeys<DEEP> {
     }
 
     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self, E> {
-        if DEEP && s.trim_start().starts_with('{') && repeats_a_key(s) {
+        if s.trim_start().starts_with('{') && repeats_a_key(s) {
             return Err(E::custom(DUPLICATE_KEY));
         }
         Ok(UniqueKeys)
@@ -107,7 +107,7 @@ impl<'de, const DEEP: bool> Visitor<'de> for UniqueKeys<DEEP> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
-        while seq.next_element::<UniqueKeys<DEEP>>()?.is_some() {}
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
         Ok(UniqueKeys)
     }
 
@@ -117,7 +117,7 @@ impl<'de, const DEEP: bool> Visitor<'de> for UniqueKeys<DEEP> {
             if !seen.insert(key) {
                 return Err(serde::de::Error::custom(DUPLICATE_KEY));
             }
-            map.next_value::<UniqueKeys<DEEP>>()?;
+            map.next_value::<UniqueKeys>()?;
         }
         Ok(UniqueKeys)
     }

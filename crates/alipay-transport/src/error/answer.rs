@@ -1,5 +1,6 @@
 //! The answer stage: something arrived, but it is not a usable gateway response.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -78,80 +79,100 @@ impl StdError for HttpStatusError {}
 /// reachable only through that accessor, never through `Display` or `Debug`.
 #[derive(Clone)]
 pub struct MalformedResponse {
-    pub(crate) reason: String,
-    pub(crate) decode: Option<DecodeError>,
-    pub(crate) verified_node: Option<String>,
+    what: Malformed,
+}
+
+#[derive(Clone)]
+enum Malformed {
+    /// Not a gateway response; the reason is our own (sanitised) text.
+    Body(String),
+    /// A verified node that does not fit the response type.
+    Decode {
+        error: DecodeError,
+        verified_node: String,
+    },
 }
 
 impl MalformedResponse {
     pub(crate) fn new(reason: impl Into<String>) -> Self {
         MalformedResponse {
-            reason: reason.into(),
-            decode: None,
-            verified_node: None,
+            what: Malformed::Body(reason.into()),
         }
     }
 
     /// A verified node that does not fit the response type.
     pub(crate) fn decode(error: DecodeError, verified_node: &str) -> Self {
         MalformedResponse {
-            reason: error.to_string(),
-            decode: Some(error),
-            verified_node: Some(verified_node.to_owned()),
+            what: Malformed::Decode {
+                error,
+                verified_node: verified_node.to_owned(),
+            },
         }
     }
 
     /// What is wrong (never quotes response values).
-    pub fn reason(&self) -> &str {
-        &self.reason
+    pub fn reason(&self) -> Cow<'_, str> {
+        match &self.what {
+            Malformed::Body(reason) => Cow::Borrowed(reason),
+            Malformed::Decode { error, .. } => Cow::Owned(error.to_string()),
+        }
     }
 
     /// For a verified node that does not fit the response type, the JSON path of the
     /// offending field inside the node, e.g. `passed`, or `.` for the node itself.
     pub fn path(&self) -> Option<&str> {
-        self.decode
-            .as_ref()
+        self.decode_error()
             .map(|d| if d.path().is_empty() { "." } else { d.path() })
     }
 
     /// For a verified node that does not fit the response type: the typed decoding
     /// error (path and kind).
     pub fn decode_error(&self) -> Option<&DecodeError> {
-        self.decode.as_ref()
+        match &self.what {
+            Malformed::Decode { error, .. } => Some(error),
+            Malformed::Body(_) => None,
+        }
     }
 
     /// For a verified node that does not fit the response type: the node's JSON text
     /// exactly as it verified, so the fields that did arrive can still be read. It may
     /// hold personal data: do not log it.
     pub fn verified_node(&self) -> Option<&str> {
-        self.verified_node.as_deref()
+        match &self.what {
+            Malformed::Decode { verified_node, .. } => Some(verified_node),
+            Malformed::Body(_) => None,
+        }
     }
 }
 
 impl fmt::Debug for MalformedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MalformedResponse")
-            .field("reason", &self.reason)
-            .field("decode", &self.decode)
-            .field(
-                "verified_node",
-                &self
-                    .verified_node
-                    .as_ref()
-                    .map(|n| format!("<{} bytes, verified>", n.len())),
-            )
-            .finish()
+        match &self.what {
+            Malformed::Body(reason) => f.debug_tuple("MalformedResponse").field(reason).finish(),
+            // The node is verified but may hold personal data: its size only.
+            Malformed::Decode {
+                error,
+                verified_node,
+            } => f
+                .debug_struct("MalformedResponse")
+                .field("decode", error)
+                .field(
+                    "verified_node",
+                    &format_args!("<{} bytes, verified>", verified_node.len()),
+                )
+                .finish(),
+        }
     }
 }
 
 impl fmt::Display for MalformedResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.decode {
-            Some(e) => write!(
+        match &self.what {
+            Malformed::Decode { error, .. } => write!(
                 f,
-                "the verified response does not match the expected type: {e}"
+                "the verified response does not match the expected type: {error}"
             ),
-            None => write!(f, "malformed gateway response: {}", self.reason),
+            Malformed::Body(reason) => write!(f, "malformed gateway response: {reason}"),
         }
     }
 }
