@@ -180,6 +180,15 @@ fn readme_with_table(readme: &str, specs: &[(String, Method)]) -> Result<String,
         let style = match m.call_style {
             CallStyle::ServerCall => "server",
             CallStyle::PageRedirect => "page redirect",
+            CallStyle::AppOrder => "app order string",
+        };
+        let style = match (m.parameters, m.encryption_required) {
+            (alipay_codegen::ir::Placement::Form, true) => {
+                format!("{style}, form fields/upload, encrypted")
+            }
+            (alipay_codegen::ir::Placement::Form, false) => format!("{style}, form fields/upload"),
+            (_, true) => format!("{style}, encrypted"),
+            _ => style.to_owned(),
         };
         let status = match &m.deprecated {
             Some(d) if d.replacements.is_empty() => "legacy".to_owned(),

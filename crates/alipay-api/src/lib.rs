@@ -32,8 +32,8 @@ pub mod __private;
 
 pub use alipay_macros::alipay_api;
 pub use alipay_protocol::{
-    ApiMethod, CallStyle, DecodeError, DecodeErrorKind, FromJson, LengthUnit, Mask, Masked,
-    ValidationError,
+    ApiMethod, CallStyle, DecodeError, DecodeErrorKind, ErrorCodeDoc, FromJson, LengthUnit, Mask,
+    Masked, ValidationError,
 };
 /// The JSON library used for `json_object` fields (`serde_json::Map`).
 pub use serde_json;

@@ -16,6 +16,12 @@ pub struct Method {
     pub spec_file: String,
     /// How it is called.
     pub call_style: CallStyle,
+    /// Where the request fields go.
+    pub parameters: Placement,
+    /// Whether the method needs AES content encryption.
+    pub encryption_required: bool,
+    /// The business error codes of the doc page, in page order.
+    pub error_codes: Vec<ErrorCode>,
     /// The wire name of the request field that is the idempotency key, if any.
     pub idempotency_key: Option<String>,
     /// Legacy note, if any.
@@ -39,6 +45,32 @@ pub enum CallStyle {
     ServerCall,
     /// Browser redirect.
     PageRedirect,
+    /// A signed order string handed to an app SDK.
+    AppOrder,
+}
+
+/// Where a request's fields travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Keys of the `biz_content` JSON.
+    BizContent,
+    /// Top-level form parameters (and file parts).
+    Form,
+}
+
+/// A documented business error code.
+#[derive(Debug, Clone)]
+pub struct ErrorCode {
+    /// The `sub_code`.
+    pub code: String,
+    /// The enum variant name.
+    pub variant: String,
+    /// 错误描述.
+    pub description: String,
+    /// 解决方案.
+    pub solution: String,
+    /// Whether repeating the same request may succeed.
+    pub retryable: bool,
 }
 
 /// A legacy note.
@@ -76,8 +108,30 @@ pub enum FieldType {
     Integer,
     /// A free-form JSON object carried as a JSON string.
     JsonObject,
-    /// A declared object (by Rust type name) carried as a JSON string.
+    /// A declared object (by Rust type name).
     Object(String),
+    /// A JSON number.
+    Number,
+    /// A decimal amount carried as a string (`"88.88"`).
+    Price,
+    /// A date/time carried as a string (`yyyy-MM-dd HH:mm:ss`).
+    Date,
+    /// An uploaded file (form parameters only).
+    File,
+    /// A JSON array of the element type.
+    Array(Box<FieldType>),
+}
+
+impl FieldType {
+    /// A declared object or `json_object`: carried as a JSON string or as an object.
+    pub fn is_json(&self) -> bool {
+        matches!(self, FieldType::JsonObject | FieldType::Object(_))
+    }
+
+    /// Carried as JSON text (strings, prices, dates): the rules for text apply.
+    pub fn is_text(&self) -> bool {
+        matches!(self, FieldType::String | FieldType::Price | FieldType::Date)
+    }
 }
 
 /// How a length is counted.
@@ -133,6 +187,11 @@ pub struct Field {
     pub ty: FieldType,
     /// Required.
     pub required: bool,
+    /// The doc page does not say whether it is required (`required` is our choice).
+    pub required_unstated: bool,
+    /// Sent as a JSON string holding the value's JSON (the default for objects and
+    /// `json_object`; for arrays only when the spec says `carried = "json_string"`).
+    pub json_string: bool,
     /// Maximum length.
     pub max_length: Option<usize>,
     /// Unit of `max_length`.

@@ -22,8 +22,15 @@ pub struct SpecFile {
     pub description: String,
     /// Where the facts come from (doc page, SDK model).
     pub source: String,
-    /// `server` or `page_redirect`.
+    /// `server`, `page_redirect` or `app_order`.
     pub call_style: Spanned<String>,
+    /// Where the request fields go: `biz_content` (default) or `form` (top-level form
+    /// parameters, e.g. multipart uploads).
+    #[serde(default)]
+    pub parameters: Option<Spanned<String>>,
+    /// `required` when the method needs AES content encryption.
+    #[serde(default)]
+    pub encryption: Option<Spanned<String>>,
     /// The required request field whose value makes a repeated call harmless (the
     /// gateway answers a known value with the original result), e.g. `transaction_id`.
     /// Only methods that declare one are retried after the request may have reached the
@@ -42,6 +49,26 @@ pub struct SpecFile {
     /// Nested object types, referenced from a field's `type` by name.
     #[serde(default, rename = "object")]
     pub objects: Vec<ObjectSpec>,
+    /// The page's business error codes (业务错误码), in page order.
+    #[serde(default, rename = "error_code")]
+    pub error_codes: Vec<Spanned<ErrorCodeSpec>>,
+}
+
+/// One row of the page's business error code table (业务错误码).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCodeSpec {
+    /// The `sub_code` the gateway answers with, e.g. `SYSTEM_ERROR`.
+    pub code: String,
+    /// What it means (错误描述).
+    pub description: String,
+    /// What to do about it (解决方案).
+    #[serde(default)]
+    pub solution: String,
+    /// Whether the same request may succeed when repeated (a transient fault such as
+    /// `SYSTEM_ERROR`).
+    #[serde(default)]
+    pub retryable: bool,
 }
 
 /// A legacy/deprecation note.
@@ -86,12 +113,19 @@ pub struct ObjectSpec {
 pub struct FieldSpec {
     /// The JSON key.
     pub name: Spanned<String>,
-    /// `string`, `bool`, `bool_string`, `integer`, `json_object`, or an object's name.
+    /// `string`, `bool`, `bool_string`, `integer`, `number`, `price`, `date`, `file`,
+    /// `json_object`, an object's name, or any of these but `file` followed by `[]`.
     #[serde(rename = "type")]
     pub ty: Spanned<String>,
     /// Whether the gateway requires it.
     #[serde(default)]
     pub required: bool,
+    /// The doc page leaves the required cell empty; `required` is then our choice.
+    #[serde(default)]
+    pub required_unstated: bool,
+    /// For objects and `json_object`: `json_string` (default) or `object`.
+    #[serde(default)]
+    pub carried: Option<Spanned<String>>,
     /// Maximum length in `length_unit`; for objects and `json_object`, of the JSON string.
     #[serde(default)]
     pub max_length: Option<Spanned<i64>>,

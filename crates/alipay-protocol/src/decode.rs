@@ -323,6 +323,61 @@ impl FromValue for i64 {
     }
 }
 
+/// A JSON number or a decimal string (`"30"`, `"98.5"`); NaN and infinities are
+/// refused, as JSON has neither.
+impl FromValue for f64 {
+    fn from_value(value: Value, path: &str) -> Result<Self, DecodeError> {
+        const EXPECTED: &str = "a number";
+        match value {
+            Value::Number(n) => n
+                .as_f64()
+                .ok_or_else(|| wrong(path, EXPECTED, "a number out of range")),
+            Value::String(s) => {
+                let plain = !s.is_empty()
+                    && s.bytes().all(|b| {
+                        b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'e' | b'E' | b'+')
+                    });
+                match s.parse::<f64>() {
+                    Ok(n) if plain && n.is_finite() => Ok(n),
+                    _ => Err(wrong(path, EXPECTED, "a non-numeric string")),
+                }
+            }
+            other => Err(wrong(path, EXPECTED, json_kind(&other))),
+        }
+    }
+}
+
+/// A JSON array, or a JSON string holding one; elements are named `path[i]`.
+impl<T: FromValue> FromValue for Vec<T> {
+    fn from_value(value: Value, path: &str) -> Result<Self, DecodeError> {
+        const EXPECTED: &str = "an array or a JSON string holding one";
+        let items = match value {
+            Value::Array(items) => items,
+            Value::String(s) => match serde_json::from_str::<Value>(&s) {
+                Ok(Value::Array(_)) if crate::response::repeats_a_key(&s) => {
+                    return Err(DecodeError::new(path, DecodeErrorKind::DuplicateKey));
+                }
+                Ok(Value::Array(items)) => items,
+                Ok(other) => return Err(wrong(path, EXPECTED, json_string_kind(&other))),
+                Err(e) => {
+                    return Err(DecodeError::new(
+                        path,
+                        DecodeErrorKind::InvalidJsonString {
+                            reason: describe_json_error(&e),
+                        },
+                    ));
+                }
+            },
+            other => return Err(wrong(path, EXPECTED, json_kind(&other))),
+        };
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| T::from_value(item, &format!("{path}[{i}]")))
+            .collect()
+    }
+}
+
 /// A free-form JSON object, given as an object or as a JSON string holding one (the
 /// gateway takes nested objects as JSON strings).
 impl FromValue for JsonObject {

@@ -35,7 +35,7 @@ pub use envelope::{
 };
 pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
-pub use model::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
+pub use model::{ApiMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, ValidationError};
 pub use response::{
     Checked, Node, Outcome, ResponseError, SignedNode, UnsignedError, VerifiedResponse,
     VerifyOptions, verify_response, verify_response_with,

@@ -21,6 +21,32 @@ pub enum CallStyle {
     /// The signed request is turned into a URL or form that a user's browser is sent to
     /// (for example `zhima.customer.certification.certify`); there is no JSON answer.
     PageRedirect,
+    /// The signed request becomes an order string that an app SDK takes (for example
+    /// `alipay.trade.app.pay`); there is no JSON answer.
+    AppOrder,
+}
+
+/// One documented business error code (业务错误码) of a method: a `sub_code` the
+/// gateway may answer with, what it means and what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ErrorCodeDoc {
+    /// The `sub_code`, e.g. `SYSTEM_ERROR`.
+    pub code: &'static str,
+    /// What it means, from the doc page (错误描述).
+    pub description: &'static str,
+    /// What to do, from the doc page (解决方案); may be empty.
+    pub solution: &'static str,
+    /// Whether the same request may succeed when sent again (a transient fault such as
+    /// `SYSTEM_ERROR`). A method is only sent again automatically if it also has an
+    /// idempotency key.
+    pub retryable: bool,
+}
+
+impl ErrorCodeDoc {
+    /// The entry for `code` in `codes`, if the doc page lists it.
+    pub fn find(codes: &'static [ErrorCodeDoc], code: &str) -> Option<&'static ErrorCodeDoc> {
+        codes.iter().find(|c| c.code == code)
+    }
 }
 
 /// A typed Alipay OpenAPI method: the request value and everything needed to send it.
@@ -39,6 +65,8 @@ pub trait ApiMethod {
     /// gateway (a timeout after sending, a dropped connection, a verified `20000`);
     /// `None`, the default, means a call is never repeated once it may have arrived.
     const IDEMPOTENCY_KEY: Option<&'static str> = None;
+    /// The business error codes (业务错误码) the method's doc page lists, in page order.
+    const ERROR_CODES: &'static [ErrorCodeDoc] = &[];
     /// The typed body of the `<method>_response` node.
     type Response: DeserializeOwned;
 

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use alipay_api::zhima_customer_certification_material_certify::{
-    BizCode, CertType, IdentityType, ZhimaCustomerCertificationMaterialCertifyRequest as Request,
+    BizCode, CertType, IdentityType, ZhimaCustomerCertificationMaterialCertifyErrorCode as Code,
+    ZhimaCustomerCertificationMaterialCertifyRequest as Request,
 };
 use alipay_api::{ApiMethod as _, FromJson as _};
 use base64::Engine as _;
@@ -36,7 +37,9 @@ fn invalid(field: &str, detail: Option<&str>) -> NodeBody {
         msg.push_str(": ");
         msg.push_str(d);
     }
-    NodeBody::error("40004", "INVALID_PARAMETER", msg)
+    // The business codes come from the spec's [[error_code]] table, so the sandbox
+    // answers only codes the client documents.
+    NodeBody::error("40004", Code::InvalidParameter.as_str(), msg)
 }
 
 pub(crate) fn handle(gateway: &Gateway, call: &MethodCall<'_>) -> NodeBody {
@@ -61,14 +64,14 @@ pub(crate) fn handle(gateway: &Gateway, call: &MethodCall<'_>) -> NodeBody {
     if request.product_code() != gateway.product_code {
         return NodeBody::error(
             "40004",
-            "ARRANGEMENT_ERROR",
+            Code::ArrangementError.as_str(),
             "合约异常：产品码与商户签约的产品不一致，请确定产品码正确且合约已经生效",
         );
     }
     if *request.biz_code() != BizCode::FaceApi {
         return NodeBody::error(
             "40004",
-            "UNSUPPORTED_BIZ_CODE",
+            Code::UnsupportedBizCode.as_str(),
             "不支持的认证场景，请使用已签约的认证场景(FACE_API)",
         );
     }

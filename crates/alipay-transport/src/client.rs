@@ -271,7 +271,13 @@ impl AlipayClient {
             };
             let idempotent = R::IDEMPOTENCY_KEY.is_some() || options.idempotent;
             let answer = inner
-                .run(R::METHOD, Some(&biz_content), &options, idempotent)
+                .run(
+                    R::METHOD,
+                    Some(&biz_content),
+                    &options,
+                    idempotent,
+                    R::ERROR_CODES,
+                )
                 .await?;
             exchange::decode_node::<R>(answer.response.raw()).map_err(record_failure)
         }
@@ -361,6 +367,7 @@ impl AlipayClient {
                     biz_content.as_deref(),
                     &options,
                     options.idempotent,
+                    &[],
                 )
                 .await?;
             let status = answer.response.status().cloned().unwrap_or_default();
@@ -409,6 +416,7 @@ impl Inner {
         biz_content: Option<&str>,
         options: &CallOptions,
         idempotent: bool,
+        error_codes: &'static [alipay_protocol::ErrorCodeDoc],
     ) -> Result<Answer, Error> {
         let span = tracing::Span::current();
         let started = Instant::now();
@@ -417,7 +425,10 @@ impl Inner {
         let mut result = loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let result = self.attempt(method, biz_content, options).await;
+            let result = self
+                .attempt(method, biz_content, options)
+                .await
+                .map_err(|e| e.documented_by(error_codes));
             let Err(e) = &result else {
                 break result;
             };

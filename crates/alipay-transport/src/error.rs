@@ -102,6 +102,15 @@ impl Error {
             _ => None,
         }
     }
+    /// Attaches the method's documented business error codes to a gateway error (see
+    /// [`GatewayError::documented`]); other errors are returned as they are.
+    pub(crate) fn documented_by(mut self, codes: &'static [alipay_protocol::ErrorCodeDoc]) -> Self {
+        if let Error::Gateway(g) = &mut self {
+            g.document(codes);
+        }
+        self
+    }
+
     /// Whether sending the same request again is safe *for any method* and may
     /// succeed: the request provably never reached the gateway, because no connection
     /// could be made (DNS, refused, TLS handshake, proxy, connect timeout). The client

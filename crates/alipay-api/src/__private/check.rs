@@ -36,6 +36,16 @@ impl LenText for i64 {
     }
 }
 
+impl LenText for f64 {
+    fn len_text(&self) -> Cow<'_, str> {
+        // As serde_json writes it, which is what the gateway receives.
+        Cow::Owned(
+            serde_json::Number::from_f64(*self)
+                .map_or_else(|| "null".to_owned(), |n| n.to_string()),
+        )
+    }
+}
+
 /// Checks the fields of one struct whose fields sit under the path `at`.
 pub struct Checker<'a> {
     at: &'a str,
@@ -168,6 +178,99 @@ impl<'a> Checker<'a> {
             reason: alipay_protocol::redact::describe_json_error(&e),
         })?;
         check_max_count(&self.path(name), counter.len, limit, unit)
+    }
+
+    /// A `price` field: a decimal amount as the gateway parses it, digits with at most
+    /// two decimals (`88.88`, `0.01`, `100`).
+    pub fn price(&self, name: &str, v: Option<&String>) -> Result<(), ValidationError> {
+        let Some(v) = v else { return Ok(()) };
+        let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let ok = !whole.is_empty()
+            && digits(whole)
+            && digits(frac)
+            && frac.len() <= 2
+            && (frac.is_empty() == !v.contains('.'));
+        if ok {
+            return Ok(());
+        }
+        Err(ValidationError::Pattern {
+            field: self.path(name),
+            rule: "a decimal amount: digits, then optionally '.' and one or two digits (88.88)"
+                .to_owned(),
+        })
+    }
+
+    /// A `date` field: `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-dd`, as the gateway parses it.
+    pub fn date(&self, name: &str, v: Option<&String>) -> Result<(), ValidationError> {
+        let Some(v) = v else { return Ok(()) };
+        const FULL: &[u8] = b"dddd-dd-dd dd:dd:dd";
+        let shape_ok = |shape: &[u8]| {
+            v.len() == shape.len()
+                && v.bytes().zip(shape).all(|(b, &s)| match s {
+                    b'd' => b.is_ascii_digit(),
+                    other => b == other,
+                })
+        };
+        if shape_ok(FULL) || shape_ok(&FULL[..10]) {
+            return Ok(());
+        }
+        Err(ValidationError::Pattern {
+            field: self.path(name),
+            rule: "a date `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-dd`".to_owned(),
+        })
+    }
+
+    /// A `number` field must be finite: JSON has no NaN or infinity.
+    pub fn finite(&self, name: &str, v: Option<&f64>) -> Result<(), ValidationError> {
+        match v {
+            Some(v) if !v.is_finite() => Err(ValidationError::Pattern {
+                field: self.path(name),
+                rule: "a finite number (JSON has no NaN or infinity)".to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A required list must hold at least one element: the gateway treats `[]` as absent.
+    pub fn not_empty_list<T>(&self, name: &str, v: &[T]) -> Result<(), ValidationError> {
+        if v.is_empty() {
+            return Err(ValidationError::Missing {
+                field: self.path(name),
+            });
+        }
+        Ok(())
+    }
+
+    /// The rules of each object of a list, with fields named `name[i].`.
+    pub fn nested_each<T: Check>(
+        &self,
+        name: &str,
+        v: Option<&Vec<T>>,
+    ) -> Result<(), ValidationError> {
+        for (i, item) in v.into_iter().flatten().enumerate() {
+            item.validate_at(&self.path(&format!("{name}[{i}].")))?;
+        }
+        Ok(())
+    }
+
+    /// The maximum length of each element of a list, named `name[i]`.
+    pub fn max_len_each<T: LenText>(
+        &self,
+        name: &str,
+        v: Option<&Vec<T>>,
+        limit: usize,
+        unit: LengthUnit,
+    ) -> Result<(), ValidationError> {
+        for (i, item) in v.into_iter().flatten().enumerate() {
+            check_max_len(
+                &self.path(&format!("{name}[{i}]")),
+                &item.len_text(),
+                limit,
+                unit,
+            )?;
+        }
+        Ok(())
     }
 
     /// The rules of a nested object, with its fields named under `name.`.

@@ -14,7 +14,9 @@ mod ser;
 pub use alipay_macros::OpenEnum;
 pub use alipay_protocol;
 pub use alipay_protocol::decode::{DecodeError, Fields, FromJson, FromValue};
-pub use alipay_protocol::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
+pub use alipay_protocol::{
+    ApiMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, ValidationError,
+};
 pub use base64;
 pub use serde;
 pub use serde_json;

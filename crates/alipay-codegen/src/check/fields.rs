@@ -12,7 +12,50 @@ use crate::diag::Ctxt;
 use crate::ir::{Constructor, Field, FieldType, FixedValue, KnownValues, LengthUnit, Mask};
 use crate::spec::{FieldSpec, ObjectSpec};
 
-const BUILTIN_TYPES: &str = "string, bool, bool_string, integer, json_object";
+const BUILTIN_TYPES: &str =
+    "string, bool, bool_string, integer, number, price, date, file, json_object";
+
+/// A field's `type` text: a builtin, an object name, or either followed by `[]`.
+fn parse_type(text: &str, objects: &BTreeMap<String, &ObjectSpec>) -> Result<FieldType, String> {
+    if let Some(elem) = text.strip_suffix("[]") {
+        return match parse_type(elem, objects)? {
+            FieldType::File => Err("arrays of files are not supported".to_owned()),
+            FieldType::Array(_) => Err(format!("`{text}`: arrays of arrays are not supported")),
+            elem => Ok(FieldType::Array(Box::new(elem))),
+        };
+    }
+    Ok(match text {
+        "string" => FieldType::String,
+        "bool" => FieldType::Bool,
+        "bool_string" => FieldType::BoolString,
+        "integer" => FieldType::Integer,
+        "number" => FieldType::Number,
+        "price" => FieldType::Price,
+        "date" => FieldType::Date,
+        "file" => FieldType::File,
+        "json_object" => FieldType::JsonObject,
+        other if other.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            if !objects.contains_key(other) {
+                let declared: Vec<&str> = objects.keys().map(String::as_str).collect();
+                return Err(format!(
+                    "unknown nested type `{other}`: no [[object]] with that name is declared{}",
+                    if declared.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (declared: {})", declared.join(", "))
+                    }
+                ));
+            }
+            FieldType::Object(other.to_owned())
+        }
+        other => {
+            return Err(format!(
+                "unknown type `{other}`: expected one of {BUILTIN_TYPES}, the name of an \
+                 [[object]], or one of those followed by `[]`"
+            ));
+        }
+    })
+}
 
 pub(super) fn check_fields(
     cx: &mut Ctxt<'_>,
@@ -48,43 +91,46 @@ pub(super) fn check_fields(
             );
         }
 
-        let ty_text = f.ty.get_ref().as_str();
-        let ty = match ty_text {
-            "string" => Some(FieldType::String),
-            "bool" => Some(FieldType::Bool),
-            "bool_string" => Some(FieldType::BoolString),
-            "integer" => Some(FieldType::Integer),
-            "json_object" => Some(FieldType::JsonObject),
-            other if other.starts_with(|c: char| c.is_ascii_uppercase()) => {
-                if objects.contains_key(other) {
-                    Some(FieldType::Object(other.to_owned()))
-                } else {
-                    let declared: Vec<&str> = objects.keys().map(String::as_str).collect();
-                    cx.error_at(
-                        f.ty.span().start,
-                        format!(
-                            "{what}: unknown nested type `{other}`: no [[object]] with that name is declared{}",
-                            if declared.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" (declared: {})", declared.join(", "))
-                            }
-                        ),
-                    );
-                    None
-                }
-            }
-            other => {
-                cx.error_at(
-                    f.ty.span().start,
-                    format!(
-                        "{what}: unknown type `{other}`: expected one of {BUILTIN_TYPES}, or the name of an [[object]]"
-                    ),
-                );
+        let ty = match parse_type(f.ty.get_ref(), objects) {
+            Ok(ty) => Some(ty),
+            Err(problem) => {
+                cx.error_at(f.ty.span().start, format!("{what}: {problem}"));
                 None
             }
         };
         let is_string = ty == Some(FieldType::String);
+        // Objects travel as JSON strings unless the spec says otherwise (what the
+        // gateway's older methods take); arrays as JSON arrays.
+        let carriable = |t: &FieldType| match t {
+            FieldType::Array(elem) => elem.is_json(),
+            t => t.is_json(),
+        };
+        let json_string = match &f.carried {
+            None => ty.as_ref().is_some_and(FieldType::is_json),
+            Some(c) => {
+                if ty.as_ref().is_some_and(|t| !carriable(t)) {
+                    cx.error_at(
+                        c.span().start,
+                        format!(
+                            "{what}: `carried` applies only to objects, `json_object` and arrays of them"
+                        ),
+                    );
+                }
+                match c.get_ref().as_str() {
+                    "json_string" => ty.as_ref().is_some_and(carriable),
+                    "object" => false,
+                    other => {
+                        cx.error_at(
+                            c.span().start,
+                            format!(
+                                "{what}: unknown carried `{other}`: expected `json_string` or `object`"
+                            ),
+                        );
+                        false
+                    }
+                }
+            }
+        };
 
         let max_length = match &f.max_length {
             None => None,
@@ -273,6 +319,8 @@ pub(super) fn check_fields(
             rust_name,
             ty: ty.unwrap_or(FieldType::String),
             required: f.required,
+            required_unstated: f.required_unstated,
+            json_string,
             max_length,
             unit,
             description: f.description.trim().to_owned(),
@@ -317,7 +365,7 @@ pub(super) fn check_constructors(
             covered.insert(i);
             let field = &fields[i];
             let v = match (&field.ty, value) {
-                (FieldType::String, toml::Value::String(s)) => FixedValue::Str(s.clone()),
+                (t, toml::Value::String(s)) if t.is_text() => FixedValue::Str(s.clone()),
                 (FieldType::Bool | FieldType::BoolString, toml::Value::Boolean(b)) => {
                     FixedValue::Bool(*b)
                 }

@@ -15,7 +15,7 @@ pub(crate) use charset::describe_charset;
 pub(crate) use naming::upper_camel;
 
 use crate::diag::{Ctxt, Diagnostic};
-use crate::ir::{CallStyle, Deprecation, Field, FieldType, Method, Object};
+use crate::ir::{CallStyle, Deprecation, ErrorCode, Field, FieldType, Method, Object, Placement};
 use crate::spec::{ObjectSpec, SpecFile};
 use fields::{check_constructors, check_fields};
 use naming::{is_upper_camel, valid_method_name};
@@ -37,14 +37,43 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
     let call_style = match spec.call_style.get_ref().as_str() {
         "server" => CallStyle::ServerCall,
         "page_redirect" => CallStyle::PageRedirect,
+        "app_order" => CallStyle::AppOrder,
         other => {
             cx.error_at(
                 spec.call_style.span().start,
-                format!("unknown call_style `{other}`: expected `server` or `page_redirect`"),
+                format!(
+                    "unknown call_style `{other}`: expected `server`, `page_redirect` or `app_order`"
+                ),
             );
             CallStyle::ServerCall
         }
     };
+    let parameters = match spec.parameters.as_ref().map(|p| (p.get_ref().as_str(), p)) {
+        None | Some(("biz_content", _)) => Placement::BizContent,
+        Some(("form", _)) => Placement::Form,
+        Some((other, p)) => {
+            cx.error_at(
+                p.span().start,
+                format!("unknown parameters `{other}`: expected `biz_content` or `form`"),
+            );
+            Placement::BizContent
+        }
+    };
+    let encryption_required = match spec.encryption.as_ref() {
+        None => false,
+        Some(e) if e.get_ref() == "required" => true,
+        Some(e) => {
+            cx.error_at(
+                e.span().start,
+                format!(
+                    "unknown encryption `{}`: expected `required` (or leave the key out)",
+                    e.get_ref()
+                ),
+            );
+            false
+        }
+    };
+    let error_codes = check_error_codes(&mut cx, spec);
     let type_prefix = upper_camel(&method);
     let module = method.replace('.', "_");
 
@@ -56,7 +85,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
 
     // Every generated type shares one module, so all type names must be distinct.
     let mut type_names: BTreeMap<String, usize> = BTreeMap::new();
-    for reserved in ["Request", "Response", "RequestBuilder"] {
+    for reserved in ["Request", "Response", "RequestBuilder", "ErrorCode"] {
         type_names.insert(format!("{type_prefix}{reserved}"), usize::MAX);
     }
     let mut seen_objects = BTreeSet::new();
@@ -93,6 +122,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         cx.error_at(0, "the spec declares no request fields ([[request.field]])");
     }
     let idempotency_key = check_idempotency_key(&mut cx, spec, &request);
+    check_placement(&mut cx, spec, parameters, call_style, &request, &response);
 
     let mut objects = Vec::new();
     for object in &spec.objects {
@@ -131,6 +161,9 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         source: spec.source.trim().to_owned(),
         spec_file: String::new(),
         call_style,
+        parameters,
+        encryption_required,
+        error_codes,
         idempotency_key,
         deprecated: spec.deprecated.as_ref().map(|d| Deprecation {
             note: d.note.trim().to_owned(),
@@ -187,6 +220,120 @@ fn check_idempotency_key(cx: &mut Ctxt<'_>, spec: &SpecFile, request: &[Field]) 
     Some(name.clone())
 }
 
+/// Files travel as multipart parts beside top-level form parameters, so a file field
+/// needs `parameters = "form"`; a form parameter is text, so it cannot be a bare
+/// object.
+fn check_placement(
+    cx: &mut Ctxt<'_>,
+    spec: &SpecFile,
+    parameters: Placement,
+    call_style: CallStyle,
+    request: &[Field],
+    response: &[Field],
+) {
+    let spans = spec.request.fields.iter().zip(request);
+    for (spanned, field) in spans {
+        let at = spanned.get_ref().ty.span().start;
+        let name = &field.wire_name;
+        if field.ty == FieldType::File && parameters != Placement::Form {
+            cx.error_at(
+                at,
+                format!(
+                    "request field `{name}`: a `file` field needs `parameters = \"form\"` \
+                     (files are sent as multipart parts, not inside biz_content)"
+                ),
+            );
+        }
+        let carried_as_json = field.ty.is_json() || matches!(field.ty, FieldType::Array(_));
+        if carried_as_json && !field.json_string && parameters == Placement::Form {
+            cx.error_at(
+                at,
+                format!(
+                    "request field `{name}`: a form parameter is text, so an object or array \
+                     must be `carried = \"json_string\"` with `parameters = \"form\"`"
+                ),
+            );
+        }
+    }
+    for (spanned, field) in spec.response.fields.iter().zip(response) {
+        if matches!(field.ty, FieldType::File) {
+            cx.error_at(
+                spanned.get_ref().ty.span().start,
+                format!(
+                    "response field `{}`: answers carry no files",
+                    field.wire_name
+                ),
+            );
+        }
+    }
+    if call_style != CallStyle::ServerCall && parameters == Placement::Form {
+        if let Some(p) = &spec.parameters {
+            cx.error_at(
+                p.span().start,
+                "`parameters = \"form\"` is for server calls: a page or app call carries its \
+                 fields in biz_content",
+            );
+        }
+    }
+}
+
+/// Each code is a `sub_code` the gateway answers with, so it must be unique and
+/// printable; its variant is its UpperCamelCase.
+fn check_error_codes(cx: &mut Ctxt<'_>, spec: &SpecFile) -> Vec<ErrorCode> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut variants = BTreeSet::new();
+    for spanned in &spec.error_codes {
+        let e = spanned.get_ref();
+        let at = spanned.span().start;
+        let valid = !e.code.is_empty()
+            && e.code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid {
+            cx.error_at(
+                at,
+                format!(
+                    "error_code `{}`: a code is ASCII letters, digits, '_', '.' and '-'",
+                    e.code.escape_default()
+                ),
+            );
+            continue;
+        }
+        if !seen.insert(e.code.clone()) {
+            cx.error_at(at, format!("error_code `{}` is listed twice", e.code));
+            continue;
+        }
+        let variant = upper_camel(&e.code.replace(['.', '-'], "_"));
+        let variant = if variant.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("Code{variant}")
+        } else {
+            variant
+        };
+        if variant == "Other" || !variants.insert(variant.clone()) {
+            cx.error_at(
+                at,
+                format!("error_code `{}`: its variant `{variant}` is taken", e.code),
+            );
+            continue;
+        }
+        if e.description.trim().is_empty() {
+            cx.error_at(
+                at,
+                format!("error_code `{}`: the description is empty", e.code),
+            );
+        }
+        out.push(ErrorCode {
+            code: e.code.clone(),
+            variant,
+            description: e.description.trim().to_owned(),
+            solution: e.solution.trim().to_owned(),
+            retryable: e.retryable,
+        });
+    }
+    out
+}
+
 fn claim_type_name(cx: &mut Ctxt<'_>, names: &mut BTreeMap<String, usize>, name: &str, at: usize) {
     if names.insert(name.to_owned(), at).is_some() {
         cx.error_at(
@@ -207,7 +354,7 @@ fn check_cycles(cx: &mut Ctxt<'_>, spec: &SpecFile) {
             let refs = o
                 .fields
                 .iter()
-                .map(|f| f.get_ref().ty.get_ref().as_str())
+                .map(|f| f.get_ref().ty.get_ref().trim_end_matches("[]"))
                 .filter(|t| t.starts_with(|c: char| c.is_ascii_uppercase()))
                 .collect();
             (o.name.get_ref().as_str(), refs)

@@ -101,8 +101,15 @@ fn setter(f: &Field) -> TokenStream {
     let n = ident(&f.rust_name);
     let doc = doc_attrs(&docs::field_doc(f, Kind::Request));
     let t = value_type(f);
-    let (param, conv) = match f.ty {
-        FieldType::String => (quote!(impl Into<#t>), quote!(value.into())),
+    let (param, conv) = match &f.ty {
+        ty if ty.is_text() => (quote!(impl Into<#t>), quote!(value.into())),
+        FieldType::Array(elem) => {
+            let e = super::type_tokens(elem);
+            (
+                quote!(impl ::core::iter::IntoIterator<Item = #e>),
+                quote!(value.into_iter().collect()),
+            )
+        }
         _ => (quote!(#t), quote!(value)),
     };
     let bytes = f.base64.then(|| {
@@ -135,9 +142,23 @@ fn getter(f: &Field, builder: &str) -> TokenStream {
     let t = value_type(f);
     let by_value = matches!(
         f.ty,
-        FieldType::Bool | FieldType::BoolString | FieldType::Integer
+        FieldType::Bool | FieldType::BoolString | FieldType::Integer | FieldType::Number
     ) && f.known.is_none();
-    let plain_string = f.ty == FieldType::String && f.known.is_none();
+    let plain_string = f.ty.is_text() && f.known.is_none();
+    if let FieldType::Array(elem) = &f.ty {
+        let e = super::type_tokens(elem);
+        let (ret, body) = if f.required {
+            (quote!(&[#e]), quote!(&self.#n))
+        } else {
+            (quote!(Option<&[#e]>), quote!(self.#n.as_deref()))
+        };
+        return quote! {
+            #[doc = #doc]
+            pub fn #n(&self) -> #ret {
+                #body
+            }
+        };
+    }
     let (ret, body) = match (f.required, by_value, plain_string) {
         (true, true, _) => (quote!(#t), quote!(self.#n)),
         (false, true, _) => (quote!(Option<#t>), quote!(self.#n)),
@@ -169,7 +190,7 @@ fn constructor(c: &Constructor, fields: &[Field]) -> TokenStream {
                     params.push(quote!(#fname: impl AsRef<[u8]>));
                     quote!(__p::base64_encode(#fname.as_ref()))
                 }
-                (false, FieldType::String) => {
+                (false, ty) if ty.is_text() => {
                     params.push(quote!(#fname: impl Into<#t>));
                     quote!(#fname.into())
                 }

@@ -2,7 +2,7 @@
 //! comes from, and type docs name the spec file.
 
 use crate::check::describe_charset;
-use crate::ir::{CallStyle, Field, FieldType, LengthUnit, Method, Object};
+use crate::ir::{CallStyle, ErrorCode, Field, FieldType, LengthUnit, Method, Object, Placement};
 
 use super::Kind;
 
@@ -32,6 +32,25 @@ pub(super) fn request_doc(m: &Method) -> String {
              client never sends it again by itself.\n",
         );
     }
+    if m.parameters == Placement::Form {
+        doc.push_str(
+            "\nParameters: top-level form fields, not `biz_content`; text fields are signed, \
+             file fields are sent as `multipart/form-data` parts and are not signed.\n",
+        );
+    }
+    if m.encryption_required {
+        doc.push_str(
+            "\nEncryption: required. The client must have an AES content-encryption key \
+             (`ClientBuilder::aes_key`); without one the call fails before sending.\n",
+        );
+    }
+    if !m.error_codes.is_empty() {
+        doc.push_str(&format!(
+            "\nBusiness error codes: [`{}ErrorCode`]; get one from a failed call with \
+             [`Self::error_code`].\n",
+            m.type_prefix
+        ));
+    }
     doc.push_str(&format!(
         "\nCall style: {}. Build it with [`Self::builder`]; `build()` checks every field rule \
          (required, maximum length, pattern, nested objects) and names the offending field.\n\
@@ -39,6 +58,8 @@ pub(super) fn request_doc(m: &Method) -> String {
         match m.call_style {
             CallStyle::ServerCall => "server call (`gateway.do` POST, signed JSON answer)",
             CallStyle::PageRedirect => "page redirect (the signed request becomes a URL or form)",
+            CallStyle::AppOrder =>
+                "app order (the signed request becomes an order string for an app SDK)",
         },
         m.spec_file,
         m.source
@@ -47,6 +68,15 @@ pub(super) fn request_doc(m: &Method) -> String {
 }
 
 pub(super) fn response_doc(m: &Method) -> String {
+    if m.call_style != CallStyle::ServerCall {
+        return format!(
+            "The parameters Alipay appends to `return_url` when the person comes back from \
+             `{}` (spec: `{}`). They arrive through the person's browser and are **not \
+             verified**: anyone can write them. Use them only to find the record, then ask \
+             the query method for the verified result.\n",
+            m.name, m.spec_file
+        );
+    }
     format!(
         "Business fields of the `{}_response` node of `{}` (spec: `{}`).\n\n\
          It is only decoded from a verified `code = 10000` answer (any other code is an \
@@ -63,8 +93,8 @@ pub(super) fn response_doc(m: &Method) -> String {
 
 pub(super) fn object_doc(m: &Method, object: &Object) -> String {
     format!(
-        "{}\n\nObject `{}` of spec `{}`, sent as a JSON string inside `biz_content` of `{}`; \
-         a field's maximum length counts that string.\n",
+        "{}\n\nObject `{}` of spec `{}` (method `{}`). The field that holds it says whether it \
+         travels as a JSON string or as a JSON object; a maximum length counts its JSON text.\n",
         object.description, object.name, m.spec_file, m.name
     )
 }
@@ -98,8 +128,14 @@ pub(super) fn field_doc(f: &Field, kind: Kind) -> String {
             LengthUnit::Bytes => "UTF-8 bytes",
         };
         let of = match f.ty {
-            FieldType::JsonObject | FieldType::Object(_) => " of the JSON string",
+            FieldType::JsonObject | FieldType::Object(_) => " of the JSON text",
+            FieldType::Array(_) => " of each element",
             _ => "",
+        };
+        let unit = if f.ty == FieldType::File {
+            "bytes"
+        } else {
+            unit
         };
         facts.push(format!("Maximum length{of}: {limit} {unit}."));
     }
@@ -107,10 +143,28 @@ pub(super) fn field_doc(f: &Field, kind: Kind) -> String {
         FieldType::BoolString => {
             facts.push("Sent as the string `\"true\"` or `\"false\"`.".to_owned())
         }
+        _ if f.json_string => facts.push("Sent as a JSON string.".to_owned()),
         FieldType::JsonObject | FieldType::Object(_) => {
-            facts.push("Sent as a JSON string.".to_owned())
+            facts.push("Sent as a JSON object.".to_owned())
         }
+        FieldType::Price => facts.push(
+            "A decimal amount sent as a string: digits with at most two decimals (`88.88`)."
+                .to_owned(),
+        ),
+        FieldType::Date => facts
+            .push("A date sent as a string: `yyyy-MM-dd HH:mm:ss` (or `yyyy-MM-dd`).".to_owned()),
+        FieldType::File => facts.push(
+            "An uploaded file, sent as a multipart part; it is not covered by the signature."
+                .to_owned(),
+        ),
         _ => {}
+    }
+    if f.required_unstated {
+        facts.push(
+            "The doc page does not say whether this field is required; the spec's choice \
+             is given above."
+                .to_owned(),
+        );
     }
     if let Some((text, items)) = &f.charset {
         facts.push(format!("Pattern `[{text}]*`: {}.", describe_charset(items)));
@@ -136,4 +190,28 @@ pub(super) fn getter_doc(f: &Field, builder: &str) -> String {
         "`{}`: {first} Rules and example: [`{builder}::{}`].",
         f.wire_name, f.rust_name
     )
+}
+
+pub(super) fn error_code_enum_doc(m: &Method) -> String {
+    format!(
+        "The business error codes (`sub_code`, 业务错误码) of `{}` from its doc page. Open: a \
+         code the page does not list is kept as `Other`. Get it from an error with \
+         `{}Request::error_code`; the error's `Display` also gives the page's description and \
+         solution.",
+        m.name, m.type_prefix
+    )
+}
+
+pub(super) fn error_code_doc(c: &ErrorCode) -> String {
+    let mut doc = format!("`{}`: {}", c.code, c.description);
+    if !c.solution.is_empty() {
+        doc.push_str(&format!("\n\nWhat to do: {}", c.solution));
+    }
+    if c.retryable {
+        doc.push_str(
+            "\n\nTransient: the same request may succeed later (sent again automatically only \
+             for methods with an idempotency key).",
+        );
+    }
+    doc
 }

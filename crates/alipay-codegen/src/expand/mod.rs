@@ -101,6 +101,10 @@ pub fn expand(method: &Method) -> TokenStream {
         decoded.push(st.ty);
     }
     impls.extend(api_method(method, &request, &response));
+    if !method.error_codes.is_empty() {
+        types.extend(error_code_enum(method));
+        impls.extend(error_code_fn(method, &request));
+    }
 
     let all_fields = method
         .request
@@ -166,7 +170,13 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
     let style = match method.call_style {
         CallStyle::ServerCall => quote!(ServerCall),
         CallStyle::PageRedirect => quote!(PageRedirect),
+        CallStyle::AppOrder => quote!(AppOrder),
     };
+    let codes = method.error_codes.iter().map(|e| {
+        let (code, description, solution, retryable) =
+            (&e.code, &e.description, &e.solution, e.retryable);
+        quote!(__p::ErrorCodeDoc { code: #code, description: #description, solution: #solution, retryable: #retryable },)
+    });
     let key = match &method.idempotency_key {
         Some(k) => quote!(Some(#k)),
         None => quote!(None),
@@ -176,6 +186,7 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
             const METHOD: &'static str = #name;
             const CALL_STYLE: __p::CallStyle = __p::CallStyle::#style;
             const IDEMPOTENCY_KEY: Option<&'static str> = #key;
+            const ERROR_CODES: &'static [__p::ErrorCodeDoc] = &[#(#codes)*];
             type Response = #resp;
 
             fn validate(&self) -> Result<(), __p::ValidationError> {
@@ -201,10 +212,16 @@ fn value_type(field: &Field) -> TokenStream {
         let e = ident(&known.enum_name);
         return quote!(#e);
     }
-    match &field.ty {
-        FieldType::String => quote!(::std::string::String),
+    type_tokens(&field.ty)
+}
+
+fn type_tokens(ty: &FieldType) -> TokenStream {
+    match ty {
+        FieldType::String | FieldType::Price | FieldType::Date => quote!(::std::string::String),
         FieldType::Bool | FieldType::BoolString => quote!(bool),
         FieldType::Integer => quote!(i64),
+        FieldType::Number => quote!(f64),
+        FieldType::File => quote!(::alipay_api::UploadFile),
         FieldType::JsonObject => quote!(::alipay_api::serde_json::Map<
             ::std::string::String,
             ::alipay_api::serde_json::Value,
@@ -212,6 +229,10 @@ fn value_type(field: &Field) -> TokenStream {
         FieldType::Object(name) => {
             let t = ident(name);
             quote!(#t)
+        }
+        FieldType::Array(elem) => {
+            let e = type_tokens(elem);
+            quote!(::std::vec::Vec<#e>)
         }
     }
 }
@@ -329,8 +350,12 @@ fn serde_attrs(f: &Field) -> TokenStream {
             skip_serializing_if = "::core::option::Option::is_none"
         ));
     }
+    if f.ty == FieldType::File {
+        // Files travel as multipart parts, never as JSON.
+        parts.push(quote!(skip));
+    }
     let with = match (&f.ty, f.known.is_some()) {
-        (FieldType::JsonObject | FieldType::Object(_), _) => Some("json_string"),
+        _ if f.json_string => Some("json_string"),
         (FieldType::BoolString, false) => Some("bool_string"),
         _ => None,
     };
@@ -343,6 +368,50 @@ fn serde_attrs(f: &Field) -> TokenStream {
         TokenStream::new()
     } else {
         quote!(#[serde(#(#parts),*)])
+    }
+}
+
+/// `<Method>ErrorCode`: the doc page's business error codes as an open enum, each
+/// variant documented with the page's description and solution.
+fn error_code_enum(method: &Method) -> TokenStream {
+    let e = ident(&format!("{}ErrorCode", method.type_prefix));
+    let doc = doc_attrs(&docs::error_code_enum_doc(method));
+    let variants = method.error_codes.iter().map(|c| {
+        let v = ident(&c.variant);
+        let wire = &c.code;
+        let d = doc_attrs(&docs::error_code_doc(c));
+        quote!(#d #[wire = #wire] #v,)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, PartialEq, Eq, Hash, Debug, ::alipay_api::__private::OpenEnum)]
+        #[non_exhaustive]
+        pub enum #e {
+            #(#variants)*
+            /// A code the doc page does not list, kept verbatim.
+            Other(::std::string::String),
+        }
+    }
+}
+
+/// `<Method>Request::error_code(&error)`: the typed `sub_code` of a failed call.
+fn error_code_fn(method: &Method, request: &str) -> TokenStream {
+    let req = ident(request);
+    let e = ident(&format!("{}ErrorCode", method.type_prefix));
+    let doc = format!(
+        "The business error code (`sub_code`) of a failed call of `{}`, typed: `None` when \
+         the error is not an answer from the gateway or carries no `sub_code`. The code of an \
+         unverified answer is returned too; check [`GatewayError::verified`](::alipay_api::GatewayError::verified) \
+         before acting on it.",
+        method.name
+    );
+    quote! {
+        impl #req {
+            #[doc = #doc]
+            pub fn error_code(error: &::alipay_api::Error) -> Option<#e> {
+                error.as_gateway()?.sub_code().map(#e::from)
+            }
+        }
     }
 }
 

@@ -40,9 +40,28 @@ fn rules(f: &Field) -> Vec<TokenStream> {
     let wire = &f.wire_name;
     let v = present(f);
     let mut out = Vec::new();
-    let text_like = f.ty == FieldType::String;
+    let text_like = f.ty.is_text();
     if text_like && f.required {
         out.push(quote!(c.not_empty(#wire, &self.#n)?;));
+    }
+    match &f.ty {
+        FieldType::Price => out.push(quote!(c.price(#wire, #v)?;)),
+        FieldType::Date => out.push(quote!(c.date(#wire, #v)?;)),
+        FieldType::Number => out.push(quote!(c.finite(#wire, #v)?;)),
+        FieldType::Array(elem) => {
+            if f.required {
+                out.push(quote!(c.not_empty_list(#wire, &self.#n)?;));
+            }
+            if let FieldType::Object(_) = **elem {
+                out.push(quote!(c.nested_each(#wire, #v)?;));
+            }
+            if let Some(limit) = f.max_length {
+                let limit = Literal::usize_unsuffixed(limit);
+                let unit = unit_tokens(f.unit);
+                out.push(quote!(c.max_len_each(#wire, #v, #limit, __p::LengthUnit::#unit)?;));
+            }
+        }
+        _ => {}
     }
     if text_like && f.base64 {
         out.push(quote!(c.base64(#wire, #v)?;));
@@ -58,14 +77,16 @@ fn rules(f: &Field) -> Vec<TokenStream> {
     if let FieldType::Object(_) = f.ty {
         out.push(quote!(c.nested(#wire, #v)?;));
     }
-    if let Some(limit) = f.max_length {
+    let scalar_limit = f
+        .max_length
+        .filter(|_| !matches!(f.ty, FieldType::Array(_)));
+    if let (Some(limit), FieldType::File) = (scalar_limit, &f.ty) {
         let limit = Literal::usize_unsuffixed(limit);
-        let unit = match f.unit {
-            LengthUnit::Utf16 => quote!(Utf16),
-            LengthUnit::Chars => quote!(Chars),
-            LengthUnit::Bytes => quote!(Bytes),
-        };
-        let json = matches!(f.ty, FieldType::JsonObject | FieldType::Object(_));
+        out.push(quote!(c.max_file_len(#wire, #v, #limit)?;));
+    } else if let Some(limit) = scalar_limit {
+        let limit = Literal::usize_unsuffixed(limit);
+        let unit = unit_tokens(f.unit);
+        let json = f.ty.is_json();
         out.push(match (json, f.unit) {
             (true, LengthUnit::Utf16) => quote!(c.max_json_len(#wire, #v, #limit)?;),
             (true, _) => quote!(c.max_json_len_in(#wire, #v, #limit, __p::LengthUnit::#unit)?;),
@@ -74,4 +95,12 @@ fn rules(f: &Field) -> Vec<TokenStream> {
         });
     }
     out
+}
+
+fn unit_tokens(unit: LengthUnit) -> TokenStream {
+    match unit {
+        LengthUnit::Utf16 => quote!(Utf16),
+        LengthUnit::Chars => quote!(Chars),
+        LengthUnit::Bytes => quote!(Bytes),
+    }
 }

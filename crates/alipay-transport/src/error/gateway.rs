@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use alipay_protocol::redact::{UNVERIFIED_CODE_CAP, UNVERIFIED_TEXT_CAP, sanitize_unverified};
-use alipay_protocol::{CodeClass, GatewayStatus, SignContentDiff};
+use alipay_protocol::{CodeClass, ErrorCodeDoc, GatewayStatus, SignContentDiff};
 
 /// The gateway answered with a code other than `10000`.
 ///
@@ -28,6 +28,7 @@ pub struct GatewayError {
     trace_id: Option<String>,
     raw: String,
     signature_debug: Option<SignatureDebug>,
+    documented: Option<&'static ErrorCodeDoc>,
 }
 
 /// For `40002 isv.invalid-signature`: what we signed and what the gateway says it
@@ -58,7 +59,26 @@ impl GatewayError {
             trace_id,
             raw,
             signature_debug,
+            documented: None,
         }
+    }
+
+    /// Looks the answer's `sub_code` up in the method's documented business error codes
+    /// (its spec's `[[error_code]]`), for the hint in `Display` and for
+    /// [`is_retryable`](Self::is_retryable). Only a verified code is looked up: the
+    /// `sub_code` of an unsigned answer is unverified text and must not choose our
+    /// advice.
+    pub(crate) fn document(&mut self, codes: &'static [ErrorCodeDoc]) {
+        self.documented = match (self.verified, self.status.sub_code.as_deref()) {
+            (true, Some(sub)) => ErrorCodeDoc::find(codes, sub),
+            _ => None,
+        };
+    }
+
+    /// The doc page's entry for this verified answer's `sub_code` (its description,
+    /// what to do, and whether it is transient), when the method's spec lists it.
+    pub fn documented(&self) -> Option<&'static ErrorCodeDoc> {
+        self.documented
     }
 
     /// `code`, `msg`, `sub_code` and `sub_msg` as they arrived. Unverified, hostile
@@ -94,13 +114,15 @@ impl GatewayError {
         self.status.class()
     }
 
-    /// Whether the same request may succeed when sent again: a *verified* `20000` or
-    /// "system busy" sub-code. 4xxxx codes mean the request itself is wrong, and the
+    /// Whether the same request may succeed when sent again: a *verified* `20000`, a
+    /// "system busy" sub-code, or a sub-code the method's doc page lists as transient
+    /// (see [`documented`](Self::documented)). 4xxxx codes otherwise mean the request itself is wrong, and the
     /// code of an unsigned answer is unverified text, so it is never retryable. The
     /// request did reach the gateway: only idempotent methods are sent again (see
     /// [`Error::is_retryable_if_idempotent`](crate::Error::is_retryable_if_idempotent)).
     pub fn is_retryable(&self) -> bool {
-        self.verified && self.status.is_retryable()
+        self.verified
+            && (self.status.is_retryable() || self.documented.is_some_and(|d| d.retryable))
     }
 
     /// `code` as it may be shown or logged: as is when verified, otherwise sanitised
@@ -251,6 +273,12 @@ impl fmt::Display for GatewayError {
                     "; our sign content against the gateway's: {}",
                     sanitize_unverified(&debug.diff.to_string(), UNVERIFIED_TEXT_CAP)
                 )?;
+            }
+        }
+        if let Some(doc) = self.documented {
+            write!(f, "; the doc page says {}: {}", doc.code, doc.description)?;
+            if !doc.solution.is_empty() {
+                write!(f, "; what to do: {}", doc.solution)?;
             }
         }
         if let Some(id) = &self.trace_id {
