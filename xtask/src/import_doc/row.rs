@@ -179,16 +179,28 @@ fn split_description(
     if let (true, Some(k)) = (ends_json, json_from) {
         return (text(0, k - 1), Some(text(k, last)));
     }
-    if last > 1 {
+    // A date-time example (`2016-12-31 10:05:01`) is one value in two cells.
+    let shape = |s: &str, sep: u8| {
+        s.len() >= 5
+            && s.bytes().all(|b| b.is_ascii_digit() || b == sep)
+            && s.bytes().filter(|&b| b == sep).count() == 2
+    };
+    let start =
+        if last >= 2 && shape(&text(last - 1, last - 1), b'-') && shape(&text(last, last), b':') {
+            last - 1
+        } else {
+            last
+        };
+    if start > 1 {
         reviews.push(Review {
             key: "description",
             note: format!(
                 "the description/example cells contain spaces; took the last cell `{}` as the example",
-                super::emit::comment_safe(&text(last, last))
+                super::emit::comment_safe(&text(start, last))
             ),
         });
     }
-    (text(0, last - 1), Some(text(last, last)))
+    (text(0, start - 1), Some(text(start, last)))
 }
 
 /// The type cell: String, Boolean, Number, Long, Integer, Int, Price, Date, FileItem,
@@ -275,6 +287,20 @@ mod tests {
         assert!(r.reviews.is_empty());
         let r = parse_row("└└y String 特殊可选 说明", 3).unwrap();
         assert_eq!((r.depth, r.required), (2, Required::Conditional));
+    }
+
+    #[test]
+    fn a_date_time_example_is_one_value() {
+        let r = parse_row(
+            "t Date 可选 32 格式为yyyy-MM-dd HH:mm:ss 2016-12-31 10:05:01",
+            1,
+        )
+        .unwrap();
+        assert_eq!(r.example.as_deref(), Some("2016-12-31 10:05:01"));
+        assert_eq!(r.description, "格式为yyyy-MM-dd HH:mm:ss");
+        assert_eq!(r.reviews.len(), 1, "the description still has a space");
+        let r = parse_row("t Date 可选 32 开始时间 2016-12-31 10:05:01", 1).unwrap();
+        assert_eq!((r.description.as_str(), r.reviews.len()), ("开始时间", 0));
     }
 
     #[test]
