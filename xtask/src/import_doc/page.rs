@@ -30,7 +30,7 @@ pub(crate) fn parse_page(text: &str) -> Result<Page, String> {
         .iter()
         .skip(1)
         .map(|l| l.trim())
-        .take_while(|l| *l != "公共参数")
+        .take_while(|l| !HEADINGS.contains(l))
         .find(|l| !l.is_empty())
         .unwrap_or_default()
         .to_owned();
