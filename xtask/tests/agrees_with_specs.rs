@@ -100,9 +100,23 @@ fn compare_fields(
             // Rule 5: the page gives no length for an object row; the reviewed spec may
             // limit the JSON string of an object or json_object field.
             (None, Some(_)) if is_object_type(spec, rty.trim_end_matches("[]")) => {}
+            // Rule 6: the page's length cell is empty but its description states the
+            // limit in words: `值为32位长度` (32 characters) or, for a file, `大小限制1M`
+            // (1,048,576 bytes). The reviewed spec writes that number down.
+            (None, Some(n))
+                if states_limit(str_of(p, "description").unwrap_or_default(), rty, n) => {}
             (a, b) => problems.push(format!("{at}: max_length: page {a:?}, spec {b:?}")),
         }
     }
+}
+
+/// Whether `description` states the limit `n` in words (Rule 6).
+fn states_limit(description: &str, ty: &str, n: i64) -> bool {
+    const MIB: i64 = 1024 * 1024;
+    if ty == "file" && n % MIB == 0 {
+        return description.contains(&format!("{}M", n / MIB));
+    }
+    description.contains(&format!("{n}位"))
 }
 
 fn top<'a>(t: &'a Table, key: &str, default: &'a str) -> &'a str {
