@@ -1,9 +1,11 @@
 //! Project automation. `cargo xtask codegen [--check]` refreshes checked-in generated
 //! files from `api-specs/*.toml`; `cargo xtask import-doc PAGE [-o SPEC]` turns an
 //! Alipay doc page into a spec; `cargo xtask bench [--quick]` measures the SDK against
-//! the crypto floor (BENCHMARKS.md). The build never needs xtask.
+//! the crypto floor (BENCHMARKS.md); `cargo xtask compile-cost` what each spec costs the
+//! build. The build never needs xtask.
 
 mod codegen;
+mod compile_cost;
 
 use xtask::import_doc;
 
@@ -38,6 +40,10 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// What one more spec costs: generated lines per field, and the time of
+    /// `cargo build -p alipay-api` after touching a spec with the whole catalogue and
+    /// with one spec.
+    CompileCost,
     /// Measure each BENCHMARKS.md row against its crypto floor (release build).
     Bench {
         /// Every row in under a minute, one JSON object per line, instead of the full
@@ -60,6 +66,7 @@ fn main() -> ExitCode {
         }
         Command::ImportDoc { page, output } => import_doc::run(&page, output.as_deref()),
         Command::Bench { quick } => bench(quick),
+        Command::CompileCost => compile_cost::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
