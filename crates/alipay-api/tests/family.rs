@@ -94,8 +94,8 @@ fn check(name: &str, biz: &Map<String, Value>) -> Result<String, BizContentError
     (info.check_biz_content)(&Value::Object(biz.clone()).to_string())
 }
 
-/// Every text field with a limit, with its path: (path, field, the object holding it).
-fn limited<'a>(method: &'a Method) -> Vec<(Vec<&'a str>, &'a Field)> {
+/// Every text field with a limit, with its path.
+fn limited(method: &Method) -> Vec<(Vec<&str>, &Field)> {
     let mut out = Vec::new();
     for f in &method.request {
         if f.max_length.is_some() && f.ty.is_text() && f.known.is_none() {

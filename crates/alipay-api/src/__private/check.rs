@@ -184,13 +184,11 @@ impl<'a> Checker<'a> {
     /// two decimals (`88.88`, `0.01`, `100`).
     pub fn price(&self, name: &str, v: Option<&String>) -> Result<(), ValidationError> {
         let Some(v) = v else { return Ok(()) };
-        let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
-        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        let ok = !whole.is_empty()
-            && digits(whole)
-            && digits(frac)
-            && frac.len() <= 2
-            && (frac.is_empty() == !v.contains('.'));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let ok = match v.split_once('.') {
+            None => digits(v),
+            Some((whole, frac)) => digits(whole) && digits(frac) && frac.len() <= 2,
+        };
         if ok {
             return Ok(());
         }

@@ -266,14 +266,16 @@ fn check_placement(
             );
         }
     }
-    if call_style != CallStyle::ServerCall && parameters == Placement::Form {
-        if let Some(p) = &spec.parameters {
-            cx.error_at(
-                p.span().start,
-                "`parameters = \"form\"` is for server calls: a page or app call carries its \
-                 fields in biz_content",
-            );
-        }
+    if let (Some(p), false, Placement::Form) = (
+        &spec.parameters,
+        call_style == CallStyle::ServerCall,
+        parameters,
+    ) {
+        cx.error_at(
+            p.span().start,
+            "`parameters = \"form\"` is for server calls: a page or app call carries its \
+             fields in biz_content",
+        );
     }
 }
 
