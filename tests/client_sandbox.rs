@@ -446,3 +446,63 @@ fn blocking_client_against_the_sandbox() {
     assert_eq!(async_client.gateway_url(), sandbox.url());
     runtime.block_on(sandbox.stop());
 }
+
+#[tokio::test]
+async fn documented_business_codes_are_typed_hinted_and_retried_only_when_transient() {
+    use alipay_api::ZhimaCustomerCertificationMaterialCertifyRequest as Request;
+    use alipay_api::zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyErrorCode as Code;
+    let sandbox = sandbox().await;
+    let client = client_builder(&sandbox)
+        .retry(RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(20),
+        })
+        .clock(ticking_clock())
+        .build()
+        .unwrap();
+
+    // The page says TRANSACTION_ERROR is to be sent again later, and the method has an
+    // idempotency key: the client sends it again, with the same transaction_id.
+    sandbox.inject(Fault::BusinessError("TRANSACTION_ERROR".into()));
+    let ok = client
+        .execute(&certify_request("E2E_BIZ_RETRY"))
+        .await
+        .unwrap();
+    assert!(ok.passed);
+    let sent = sandbox.requests();
+    assert_eq!(sent.len(), 2, "one TRANSACTION_ERROR, then one success");
+    assert_eq!(sent[0].param("biz_content"), sent[1].param("biz_content"));
+
+    // INVALID_PARAMETER is the request's own fault: not sent again, typed, and the
+    // error says what the page advises.
+    sandbox.inject(Fault::BusinessError("INVALID_PARAMETER".into()));
+    let err = client
+        .execute(&certify_request("E2E_BIZ_INVALID"))
+        .await
+        .unwrap_err();
+    assert_eq!(sandbox.requests().len(), 3, "not retried");
+    assert_eq!(Request::error_code(&err), Some(Code::InvalidParameter));
+    let g = err.as_gateway().unwrap();
+    assert!(g.verified());
+    assert_eq!(g.documented().map(|d| d.code), Some("INVALID_PARAMETER"));
+    let shown = err.to_string();
+    assert!(shown.contains("参数有误"), "{shown}");
+    assert!(
+        shown.contains("what to do: 根据错误码描述修改入参后再重试"),
+        "{shown}"
+    );
+
+    // A code the page does not list is kept verbatim, with no hint.
+    sandbox.inject(Fault::BusinessError("NEW_CODE".into()));
+    let err = client
+        .execute(&certify_request("E2E_BIZ_NEW"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        Request::error_code(&err),
+        Some(Code::Other("NEW_CODE".into()))
+    );
+    assert!(err.as_gateway().unwrap().documented().is_none());
+    assert!(!err.to_string().contains("what to do"));
+}

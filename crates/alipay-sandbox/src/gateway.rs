@@ -371,8 +371,12 @@ impl Gateway {
                 ),
             );
         }
-        if matches!(fault, Some(Fault::UnknownError)) {
-            return fail("20000", "isp.unknow-error", "系统繁忙");
+        match &fault {
+            Some(Fault::UnknownError) => return fail("20000", "isp.unknow-error", "系统繁忙"),
+            Some(Fault::BusinessError(sub_code)) => {
+                return fail("40004", sub_code, "业务处理失败 (sandbox fault)");
+            }
+            _ => {}
         }
         // Content encryption is per app: an app that turned it on must encrypt, and the
         // ciphertext was signed, so it is decrypted only after the signature verified.

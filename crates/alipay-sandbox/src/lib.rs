@@ -55,6 +55,10 @@ pub enum Fault {
     BadSignature,
     /// Answer a signed 20000 `isp.unknow-error` instead of processing the request.
     UnknownError,
+    /// Answer a signed `40004` business failure with this `sub_code` (one of the
+    /// method's documented `[[error_code]]`s, or any other) instead of processing the
+    /// request.
+    BusinessError(String),
     /// Leave this business field out of a signed success, as Alipay sometimes does
     /// with a field its doc page calls required (必填). A success without that field
     /// is answered with a signed `20000` `sandbox.fault-names-no-field` instead, so a

@@ -364,6 +364,40 @@ mod tests {
     }
 
     #[test]
+    fn only_a_verified_code_is_looked_up_in_the_documented_codes() {
+        static CODES: &[ErrorCodeDoc] = &[ErrorCodeDoc {
+            code: "TRANSACTION_ERROR",
+            description: "交易订单异常",
+            solution: "请稍后重新发起",
+            retryable: true,
+        }];
+        let status = GatewayStatus {
+            code: "40004".into(),
+            msg: "Business Failed".into(),
+            sub_code: Some("TRANSACTION_ERROR".into()),
+            sub_msg: None,
+        };
+        let documented = |verified| {
+            let mut e = GatewayError::from_status(&status, verified, "{}".into(), None, "");
+            e.document(CODES);
+            e
+        };
+        let verified = documented(true);
+        assert_eq!(verified.documented(), Some(&CODES[0]));
+        assert!(verified.is_retryable(), "the page calls it transient");
+        assert!(verified.to_string().contains("what to do: 请稍后重新发起"));
+        // An unsigned answer could name any code to make us retry or advise: no lookup.
+        let unverified = documented(false);
+        assert_eq!(unverified.documented(), None);
+        assert!(!unverified.is_retryable());
+        assert!(!unverified.to_string().contains("what to do"));
+        // A 40004 without a documented transient code stays final.
+        let mut other = GatewayError::from_status(&status, true, "{}".into(), None, "");
+        other.document(&[]);
+        assert!(!other.is_retryable());
+    }
+
+    #[test]
     fn unverified_text_is_marked_sanitised_and_capped() {
         let id = "11010119900307851X";
         let status = GatewayStatus {
