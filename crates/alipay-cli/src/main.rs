@@ -13,6 +13,7 @@ mod call;
 mod cert_sn;
 mod sandbox;
 mod sign_verify;
+mod sign_verify_v3;
 mod verify_notify;
 
 /// Alipay OpenAPI command-line tools.

@@ -11,7 +11,8 @@ use alipay_protocol::{
 use clap::Args;
 use serde_json::{Map, Value, json};
 
-use crate::{AlgorithmArgs, CliError, read_input, read_key_file, terminal_safe};
+use crate::sign_verify_v3::{V3SignFlags, V3VerifyFlags};
+use crate::{AlgorithmArgs, CliError, read_input, read_key_file, sign_verify_v3, terminal_safe};
 
 /// `alipay sign`.
 #[derive(Debug, Args)]
@@ -21,11 +22,19 @@ pub(crate) struct SignArgs {
     private_key: PathBuf,
     #[command(flatten)]
     algorithm: AlgorithmArgs,
-    /// Print one JSON object `{"sign_content": ..., "sign": ...}`.
+    /// Print one JSON object `{"sign_content": ..., "sign": ...}` (with --v3:
+    /// `{"auth_string", "sign_string", "sign", "authorization"}`).
     #[arg(long)]
     json: bool,
-    /// A JSON object of string parameters: everything to transmit except `sign`.
-    #[arg(value_name = "PARAMS_FILE|-")]
+    /// Sign an OpenAPI v3 request (`Authorization: ALIPAY-SHA256withRSA`): the input is
+    /// then the body exactly as sent.
+    #[arg(long)]
+    v3: bool,
+    #[command(flatten)]
+    v3_flags: V3SignFlags,
+    /// A JSON object of string parameters: everything to transmit except `sign`
+    /// (with --v3: the request body; empty for none).
+    #[arg(value_name = "PARAMS_FILE|BODY_FILE|-")]
     params: PathBuf,
 }
 
@@ -35,20 +44,27 @@ pub(crate) struct VerifyArgs {
     /// The Alipay public key (支付宝公钥), SPKI or PKCS#1, PEM or bare base64.
     #[arg(long, value_name = "FILE")]
     alipay_public_key: PathBuf,
-    /// The method that was called, e.g. `alipay.trade.query`.
-    #[arg(long)]
-    method: String,
+    /// The method that was called, e.g. `alipay.trade.query` (not with --v3).
+    #[arg(long, required_unless_present = "v3", conflicts_with = "v3")]
+    method: Option<String>,
     #[command(flatten)]
     algorithm: AlgorithmArgs,
     /// Optional: the app private key, to diagnose an Alipay public key that is really
     /// the app's own public key.
     #[arg(long, value_name = "FILE")]
     app_private_key: Option<PathBuf>,
-    /// Print one JSON object `{"outcome", "node", "code", "sub_code", "fields"}`.
+    /// Print one JSON object `{"outcome", "node", "code", "sub_code", "fields"}` (with
+    /// --v3: `{"outcome"}`, plus `"body"` when verified).
     #[arg(long)]
     json: bool,
+    /// Verify an OpenAPI v3 answer: the signature headers are given as flags, the input
+    /// is the body exactly as received.
+    #[arg(long)]
+    v3: bool,
+    #[command(flatten)]
+    v3_flags: V3VerifyFlags,
     /// The raw response body bytes.
-    #[arg(value_name = "RESPONSE_FILE|-")]
+    #[arg(value_name = "RESPONSE_FILE|BODY_FILE|-")]
     response: PathBuf,
 }
 
@@ -61,6 +77,16 @@ fn parse_charset(s: &str) -> Result<Charset, CliError> {
 }
 
 pub(crate) fn sign(args: SignArgs) -> Result<ExitCode, CliError> {
+    if args.v3 {
+        return sign_verify_v3::sign(
+            &args.private_key,
+            &args.algorithm,
+            &args.v3_flags,
+            args.json,
+            &args.params,
+        );
+    }
+    sign_verify_v3::refuse_without_v3(args.v3_flags.first_given())?;
     let key = AppPrivateKey::parse(read_key_file(&args.private_key, "--private-key")?)?;
     let raw = read_input(&args.params)?;
     let value: Value = serde_json::from_slice(&raw).map_err(|e| {
@@ -174,6 +200,20 @@ fn kind(v: &Value) -> &'static str {
 }
 
 pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
+    if args.v3 {
+        return sign_verify_v3::verify(
+            &args.alipay_public_key,
+            &args.algorithm,
+            &args.v3_flags,
+            args.json,
+            &args.response,
+        );
+    }
+    sign_verify_v3::refuse_without_v3(args.v3_flags.first_given())?;
+    let method = args
+        .method
+        .as_deref()
+        .ok_or_else(|| CliError("verify needs --method (or --v3)".into()))?;
     let key = AlipayPublicKey::parse(read_key_file(
         &args.alipay_public_key,
         "--alipay-public-key",
@@ -187,7 +227,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
     key.check_sign_type(sign_type)?;
     let body = read_input(&args.response)?;
     let opts = VerifyOptions {
-        method: &args.method,
+        method,
         sign_type,
         charset,
         verifier: &key,
@@ -214,7 +254,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
         println!("{}", report.to_json());
         report.print_diagnostics();
     } else {
-        report.print_human(&args.method, &key, sign_type, charset);
+        report.print_human(method, &key, sign_type, charset);
     }
     Ok(match report.outcome {
         Outcome::Verified | Outcome::VerifiedWithSlashFallback => ExitCode::SUCCESS,

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod redact;
 pub mod response;
 pub mod time;
+pub mod v3;
 
 pub use aes::{AesError, AesKey};
 pub use cert::{
