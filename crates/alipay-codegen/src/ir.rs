@@ -20,6 +20,8 @@ pub struct Method {
     pub parameters: Placement,
     /// Whether the method needs AES content encryption.
     pub encryption_required: bool,
+    /// The OpenAPI v3 endpoint: HTTP method and path template.
+    pub v3: Option<(String, String)>,
     /// The business error codes of the doc page, in page order.
     pub error_codes: Vec<ErrorCode>,
     /// The wire name of the request field that is the idempotency key, if any.

@@ -49,9 +49,22 @@ pub struct SpecFile {
     /// Nested object types, referenced from a field's `type` by name.
     #[serde(default, rename = "object")]
     pub objects: Vec<ObjectSpec>,
+    /// The method's OpenAPI v3 endpoint, when it has one.
+    #[serde(default)]
+    pub v3: Option<Spanned<V3Spec>>,
     /// The page's business error codes (业务错误码), in page order.
     #[serde(default, rename = "error_code")]
     pub error_codes: Vec<Spanned<ErrorCodeSpec>>,
+}
+
+/// An OpenAPI v3 endpoint: `POST /v3/alipay/user/certify/open/initialize`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct V3Spec {
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    pub http_method: String,
+    /// The path, starting `/v3/`; `{field}` stands for a required request field.
+    pub path: String,
 }
 
 /// One row of the page's business error code table (业务错误码).

@@ -65,6 +65,8 @@ pub trait ApiMethod {
     /// gateway (a timeout after sending, a dropped connection, a verified `20000`);
     /// `None`, the default, means a call is never repeated once it may have arrived.
     const IDEMPOTENCY_KEY: Option<&'static str> = None;
+    /// The method's OpenAPI v3 endpoint (its spec's `[v3]`), when it has one.
+    const V3_ENDPOINT: Option<crate::v3::V3Endpoint> = None;
     /// The business error codes (业务错误码) the method's doc page lists, in page order.
     const ERROR_CODES: &'static [ErrorCodeDoc] = &[];
     /// The typed body of the `<method>_response` node.

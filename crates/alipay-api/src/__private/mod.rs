@@ -14,6 +14,7 @@ mod ser;
 pub use alipay_macros::OpenEnum;
 pub use alipay_protocol;
 pub use alipay_protocol::decode::{DecodeError, Fields, FromJson, FromValue};
+pub use alipay_protocol::v3::V3Endpoint;
 pub use alipay_protocol::{
     ApiMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, ValidationError,
 };

@@ -16,7 +16,7 @@ pub(crate) use naming::upper_camel;
 
 use crate::diag::{Ctxt, Diagnostic};
 use crate::ir::{CallStyle, Deprecation, ErrorCode, Field, FieldType, Method, Object, Placement};
-use crate::spec::{ObjectSpec, SpecFile};
+use crate::spec::{ObjectSpec, SpecFile, V3Spec};
 use fields::{check_constructors, check_fields};
 use naming::{is_upper_camel, valid_method_name};
 
@@ -123,6 +123,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
     }
     let idempotency_key = check_idempotency_key(&mut cx, spec, &request);
     check_placement(&mut cx, spec, parameters, call_style, &request, &response);
+    let v3 = check_v3(&mut cx, spec, parameters, call_style, &request);
 
     let mut objects = Vec::new();
     for object in &spec.objects {
@@ -164,6 +165,7 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
         parameters,
         encryption_required,
         error_codes,
+        v3,
         idempotency_key,
         deprecated: spec.deprecated.as_ref().map(|d| Deprecation {
             note: d.note.trim().to_owned(),
@@ -277,6 +279,73 @@ fn check_placement(
              fields in biz_content",
         );
     }
+}
+
+/// A v3 endpoint is a REST path for a server call with biz_content fields; each `{x}` in
+/// the path must name a required top-level string or integer field, which the client
+/// puts there (percent-encoded) instead of into the query or body.
+fn check_v3(
+    cx: &mut Ctxt<'_>,
+    spec: &SpecFile,
+    parameters: Placement,
+    call_style: CallStyle,
+    request: &[Field],
+) -> Option<(String, String)> {
+    let v3 = spec.v3.as_ref()?;
+    let at = v3.span().start;
+    let V3Spec { http_method, path } = v3.get_ref();
+    if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&http_method.as_str()) {
+        cx.error_at(
+            at,
+            format!(
+                "v3 http_method `{}`: expected GET, POST, PUT, PATCH or DELETE",
+                http_method.escape_default()
+            ),
+        );
+    }
+    if call_style != CallStyle::ServerCall || parameters != Placement::BizContent {
+        cx.error_at(
+            at,
+            "a v3 endpoint is for server calls whose fields are in biz_content",
+        );
+    }
+    let path_ok = path.starts_with("/v3/")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-.{}".contains(c));
+    if !path_ok {
+        cx.error_at(
+            at,
+            format!(
+                "v3 path `{}`: expected `/v3/...` of ASCII letters, digits, `/_-.` and `{{field}}` placeholders",
+                path.escape_default()
+            ),
+        );
+        return None;
+    }
+    let mut rest = path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else {
+            cx.error_at(at, format!("v3 path `{path}`: a `{{` is not closed"));
+            return None;
+        };
+        let name = &rest[open + 1..open + len];
+        match request.iter().find(|f| f.wire_name == name) {
+            Some(f) if f.required && matches!(f.ty, FieldType::String | FieldType::Integer) => {}
+            Some(_) => cx.error_at(
+                at,
+                format!(
+                    "v3 path `{path}`: `{{{name}}}` must be a required string or integer field"
+                ),
+            ),
+            None => cx.error_at(
+                at,
+                format!("v3 path `{path}`: `{{{name}}}` is not a request field"),
+            ),
+        }
+        rest = &rest[open + len + 1..];
+    }
+    Some((http_method.clone(), path.clone()))
 }
 
 /// Each code is a `sub_code` the gateway answers with, so it must be unique and

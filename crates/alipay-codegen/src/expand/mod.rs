@@ -181,8 +181,15 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
         Some(k) => quote!(Some(#k)),
         None => quote!(None),
     };
+    let v3 = match &method.v3 {
+        Some((http_method, path)) => {
+            quote!(Some(__p::V3Endpoint { http_method: #http_method, path: #path }))
+        }
+        None => quote!(None),
+    };
     quote! {
         impl __p::ApiMethod for #req {
+            const V3_ENDPOINT: Option<__p::V3Endpoint> = #v3;
             const METHOD: &'static str = #name;
             const CALL_STYLE: __p::CallStyle = __p::CallStyle::#style;
             const IDEMPOTENCY_KEY: Option<&'static str> = #key;

@@ -24,10 +24,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod endpoint;
 mod replay;
 mod request;
 mod response;
 
+pub use endpoint::{V3Endpoint, V3Target};
 pub use replay::{ReplayError, ReplayGuard};
 pub use request::{
     SignedV3Request, UnsignedV3Request, V3Body, V3Call, V3File, V3Identity, V3Payload,
