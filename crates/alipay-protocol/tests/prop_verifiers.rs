@@ -188,6 +188,7 @@ proptest! {
         let mut ours = prefix.clone();
         alipay_protocol::form::encode_into(&mut ours, &input);
         let theirs: String = form_urlencoded::byte_serialize(&input).collect();
+        prop_assert_eq!(alipay_protocol::form::encoded_len(&input), theirs.len());
         prop_assert_eq!(ours, format!("{prefix}{theirs}"));
     }
 }

@@ -307,10 +307,10 @@ impl AlipayClient {
         options: &CallOptions,
     ) -> Result<SignedRequest, Error> {
         let biz_content = request.to_biz_content().map_err(Error::InvalidRequest)?;
-        let unsigned = exchange::prepare_attempt(
+        let unsigned = exchange::prepare_single(
             &self.inner.common,
             R::METHOD,
-            Some(&biz_content),
+            biz_content,
             options,
             self.inner.clock.now(),
             self.inner.aes.as_ref(),

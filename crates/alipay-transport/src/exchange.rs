@@ -31,6 +31,34 @@ pub(crate) fn prepare_attempt(
     now: SystemTime,
     aes: Option<&AesKey>,
 ) -> Result<UnsignedRequest, Error> {
+    build_attempt(common, method, biz_content, None, options, now, aes)
+}
+
+/// [`prepare_attempt`] of a single attempt whose `biz_content` is owned: without
+/// encryption its buffer becomes the sign content, so a large value is held once.
+pub(crate) fn prepare_single(
+    common: &CommonParams,
+    method: &str,
+    biz_content: String,
+    options: &CallOptions,
+    now: SystemTime,
+    aes: Option<&AesKey>,
+) -> Result<UnsignedRequest, Error> {
+    match aes {
+        Some(_) => build_attempt(common, method, Some(&biz_content), None, options, now, aes),
+        None => build_attempt(common, method, None, Some(biz_content), options, now, aes),
+    }
+}
+
+fn build_attempt(
+    common: &CommonParams,
+    method: &str,
+    biz_content: Option<&str>,
+    owned_biz: Option<String>,
+    options: &CallOptions,
+    now: SystemTime,
+    aes: Option<&AesKey>,
+) -> Result<UnsignedRequest, Error> {
     let with_auth_token;
     let common = match &options.auth_token {
         Some(token) => {
@@ -47,9 +75,10 @@ pub(crate) fn prepare_attempt(
         timestamp: Timestamp::from_system_time(now),
         app_auth_token: options.app_auth_token.as_deref(),
     };
-    let unsigned = match aes {
-        Some(key) => UnsignedRequest::new_encrypted(common, &call, key),
-        None => UnsignedRequest::new(common, &call),
+    let unsigned = match (aes, owned_biz) {
+        (_, Some(biz)) => UnsignedRequest::with_biz_content(common, &call, biz),
+        (Some(key), None) => UnsignedRequest::new_encrypted(common, &call, key),
+        (None, None) => UnsignedRequest::new(common, &call),
     };
     unsigned.map_err(sign_error)
 }

@@ -171,13 +171,14 @@ impl<'a> Checker<'a> {
         unit: LengthUnit,
     ) -> Result<(), ValidationError> {
         let Some(v) = v else { return Ok(()) };
-        // Counted as it is written, without keeping the JSON text.
-        let mut counter = LenCounter { unit, len: 0 };
-        serde_json::to_writer(&mut counter, v).map_err(|e| ValidationError::Serialize {
-            field: self.path(name),
-            reason: alipay_protocol::redact::describe_json_error(&e),
-        })?;
-        check_max_count(&self.path(name), counter.len, limit, unit)
+        // Counted by the writer `to_biz_content` uses, writing nothing.
+        let mut counter = super::json::Writer::count(unit);
+        v.serialize(&mut counter)
+            .map_err(|e| ValidationError::Serialize {
+                field: self.path(name),
+                reason: alipay_protocol::redact::describe_json_error(&e),
+            })?;
+        check_max_count(&self.path(name), counter.counted(), limit, unit)
     }
 
     /// A `price` field: a decimal amount as the gateway parses it, digits with at most
@@ -281,23 +282,6 @@ impl<'a> Checker<'a> {
             Some(v) => v.validate_at(&self.path(&format!("{name}."))),
             None => Ok(()),
         }
-    }
-}
-
-/// Counts the length of what serde_json writes, in a unit.
-struct LenCounter {
-    unit: LengthUnit,
-    len: usize,
-}
-
-impl std::io::Write for LenCounter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.len += self.unit.count_utf8(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

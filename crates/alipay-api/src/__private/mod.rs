@@ -9,6 +9,7 @@
 
 mod biz_content;
 mod check;
+mod json;
 mod ser;
 
 pub use alipay_macros::OpenEnum;

@@ -246,4 +246,51 @@ mod tests {
         assert!(!signed.sign_content().contains("terminal_info"));
         assert!(!signed.query().contains("notify_url") && !signed.body().contains("terminal_info"));
     }
+    #[test]
+    fn an_owned_biz_content_builds_the_same_request_in_its_own_buffer() {
+        let mut common = CommonParams::new("2021000000000001");
+        common.notify_url = Some("https://example.com/n".into());
+        common.extra.push(("auth_token".into(), "t".into()));
+        let biz = format!("{{\"photo\":\"{}\"}}", "A".repeat(10_000));
+        let call = Call {
+            biz_content: Some(&biz),
+            ..call()
+        };
+        let borrowed = UnsignedRequest::new(&common, &call).unwrap();
+        let mut owned_text = String::with_capacity(biz.len() + 512);
+        owned_text.push_str(&biz);
+        let buffer = owned_text.as_ptr();
+        let owned = UnsignedRequest::with_biz_content(
+            &common,
+            &Call {
+                biz_content: None,
+                ..call
+            },
+            owned_text,
+        )
+        .unwrap();
+        assert_eq!(owned, borrowed);
+        // The sign content is the donated buffer, not a copy of it.
+        assert_eq!(owned.sign_content().as_ptr(), buffer);
+        let signed = owned.sign(&key()).unwrap();
+        assert_eq!(signed.param("biz_content"), Some(biz.as_str()));
+        assert_eq!(signed.param("notify_url"), Some("https://example.com/n"));
+        let names: Vec<&str> = signed.params().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "app_id",
+                "auth_token",
+                "biz_content",
+                "charset",
+                "format",
+                "method",
+                "notify_url",
+                "sign_type",
+                "timestamp",
+                "version",
+                "sign"
+            ]
+        );
+    }
 }

@@ -3,11 +3,12 @@
 //! and URL the HTTP layer sends.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::sign::sign_content;
 use super::{
     Call, CommonParams, ENCRYPT_TYPE_AES, ENCRYPT_TYPE_PARAM, QUERY_PARAMS, RESERVED_PARAMS,
 };
@@ -17,21 +18,48 @@ use crate::crypto::{SignError, SignType, Signer};
 
 /// A fully signed request, ready to be sent. Holds personal data (`biz_content`), so
 /// its `Debug` shows only parameter names and sizes.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// The sign content is the one copy of every parameter value: each parameter is a
+/// span of it (a 200 KB `biz_content` is held once, not once more per parameter).
+#[derive(Clone)]
 pub struct SignedRequest {
-    params: Vec<(String, String)>,
     sign_content: String,
+    spans: Vec<Span>,
     sign: String,
     charset: Charset,
+    /// [`params`](Self::params) as owned pairs, made on first use.
+    owned: OnceLock<Vec<(String, String)>>,
 }
+
+impl PartialEq for SignedRequest {
+    fn eq(&self, other: &Self) -> bool {
+        // `owned` is a cache of the other fields.
+        (&self.sign_content, &self.spans, &self.sign, self.charset)
+            == (
+                &other.sign_content,
+                &other.spans,
+                &other.sign,
+                other.charset,
+            )
+    }
+}
+
+impl Eq for SignedRequest {}
 
 impl fmt::Debug for SignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedRequest")
-            .field("params", &shown_params(&self.params))
+            .field("params", &shown_params(self.pairs()))
             .field("charset", &self.charset)
             .finish_non_exhaustive()
     }
+}
+
+/// Where one parameter sits in the sign content (`key=value` pairs joined by `&`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Span {
+    key: Range<usize>,
+    value: Range<usize>,
 }
 
 /// A request ready to be signed: every parameter to transmit except `sign`, the sign
@@ -42,9 +70,10 @@ impl fmt::Debug for SignedRequest {
 /// (`biz_content`), so its `Debug` shows only parameter names and sizes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UnsignedRequest {
-    params: Vec<(String, String)>,
     sign_content: String,
-    message: Vec<u8>,
+    spans: Vec<Span>,
+    /// The sign content in the charset, when that differs from its UTF-8 text.
+    message: Option<Vec<u8>>,
     sign_type: SignType,
     charset: Charset,
 }
@@ -52,54 +81,103 @@ pub struct UnsignedRequest {
 impl fmt::Debug for UnsignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnsignedRequest")
-            .field("params", &shown_params(&self.params))
+            .field(
+                "params",
+                &shown_params(self.spans.iter().map(|s| span_pair(&self.sign_content, s))),
+            )
             .field("sign_type", &self.sign_type)
             .field("charset", &self.charset)
             .finish_non_exhaustive()
     }
 }
 
-fn shown_params(params: &[(String, String)]) -> Vec<String> {
+fn span_pair<'a>(content: &'a str, span: &Span) -> (&'a str, &'a str) {
+    (&content[span.key.clone()], &content[span.value.clone()])
+}
+
+/// A parameter value while the sign content is assembled: borrowed text, or the owned
+/// text whose buffer becomes the sign content.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    Text(&'a str),
+    Donor,
+}
+
+fn text<'t>(v: Value<'t>, donor: &'t str) -> &'t str {
+    match v {
+        Value::Text(t) => t,
+        Value::Donor => donor,
+    }
+}
+
+fn shown_params<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     params
-        .iter()
         .map(|(k, v)| format!("{k} ({} bytes)", v.len()))
         .collect()
+}
+
+/// The parameters of one call except `biz_content`.
+fn base_params<'a>(
+    common: &'a CommonParams,
+    call: &Call<'a>,
+    timestamp: &'a str,
+) -> Result<Vec<(&'a str, &'a str)>, SignError> {
+    let mut params: Vec<(&str, &str)> = vec![
+        ("app_id", &common.app_id),
+        ("method", call.method),
+        ("format", &common.format),
+        ("charset", common.charset.as_str()),
+        ("sign_type", common.sign_type.as_str()),
+        ("timestamp", timestamp),
+        ("version", &common.version),
+    ];
+    if let Some(token) = call.app_auth_token.or(common.app_auth_token.as_deref()) {
+        params.push(("app_auth_token", token));
+    }
+    if let Some(url) = &common.notify_url {
+        params.push(("notify_url", url));
+    }
+    if let Some(url) = &common.return_url {
+        params.push(("return_url", url));
+    }
+    for (k, v) in &common.extra {
+        // An extra named like a core parameter would silently replace it (and an
+        // extra `charset` would make the wire disagree with the bytes signed).
+        if RESERVED_PARAMS.contains(&k.as_str()) {
+            return Err(SignError::ReservedParam { param: k.clone() });
+        }
+        params.push((k, v));
+    }
+    Ok(params)
 }
 
 impl UnsignedRequest {
     /// Builds the parameters of one call.
     pub fn new(common: &CommonParams, call: &Call<'_>) -> Result<UnsignedRequest, SignError> {
         let timestamp = call.timestamp.to_string();
-        let mut params: Vec<(&str, &str)> = vec![
-            ("app_id", &common.app_id),
-            ("method", call.method),
-            ("format", &common.format),
-            ("charset", common.charset.as_str()),
-            ("sign_type", common.sign_type.as_str()),
-            ("timestamp", &timestamp),
-            ("version", &common.version),
-        ];
-        if let Some(token) = call.app_auth_token.or(common.app_auth_token.as_deref()) {
-            params.push(("app_auth_token", token));
-        }
-        if let Some(url) = &common.notify_url {
-            params.push(("notify_url", url));
-        }
-        if let Some(url) = &common.return_url {
-            params.push(("return_url", url));
-        }
-        for (k, v) in &common.extra {
-            // An extra named like a core parameter would silently replace it (and an
-            // extra `charset` would make the wire disagree with the bytes signed).
-            if RESERVED_PARAMS.contains(&k.as_str()) {
-                return Err(SignError::ReservedParam { param: k.clone() });
-            }
-            params.push((k, v));
-        }
+        let mut params = base_params(common, call, &timestamp)?;
         if let Some(biz) = call.biz_content {
             params.push(("biz_content", biz));
         }
         Self::from_params(params, common.sign_type, common.charset)
+    }
+
+    /// [`new`](Self::new) with `biz_content` given as owned text, in place of
+    /// `call.biz_content`: its buffer becomes the sign content, so a large value (a
+    /// photo) is not copied and is held once.
+    pub fn with_biz_content(
+        common: &CommonParams,
+        call: &Call<'_>,
+        biz_content: String,
+    ) -> Result<UnsignedRequest, SignError> {
+        let timestamp = call.timestamp.to_string();
+        let params = base_params(common, call, &timestamp)?;
+        Self::assemble(
+            params,
+            Some(("biz_content", biz_content)),
+            common.sign_type,
+            common.charset,
+        )
     }
 
     /// Builds a call whose `biz_content` is AES-encrypted (protocol.md §7):
@@ -143,12 +221,32 @@ impl UnsignedRequest {
         sign_type: SignType,
         charset: Charset,
     ) -> Result<UnsignedRequest, SignError> {
-        let mut kept: Vec<(&str, &str)> = Vec::new();
-        for (k, v) in params {
-            if k.is_empty() || v.is_empty() || k == "sign" {
+        Self::assemble(params, None, sign_type, charset)
+    }
+
+    /// The parameters plus, last, one whose owned value (`donor`) becomes the buffer of
+    /// the sign content.
+    fn assemble<'a>(
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        donor: Option<(&'a str, String)>,
+        sign_type: SignType,
+        charset: Charset,
+    ) -> Result<UnsignedRequest, SignError> {
+        let (donor_key, donor) = match donor {
+            Some((k, v)) => (Some(k), v),
+            None => (None, String::new()),
+        };
+        let mut kept: Vec<(&str, Value<'_>)> = Vec::new();
+        let all = params
+            .into_iter()
+            .map(|(k, v)| (k, Value::Text(v)))
+            .chain(donor_key.map(|k| (k, Value::Donor)));
+        for (k, v) in all {
+            let t = text(v, &donor);
+            if k.is_empty() || t.is_empty() || k == "sign" {
                 continue;
             }
-            if let Some(charset_err) = charset.encode(v).err() {
+            if let Some(charset_err) = charset.encode(t).err() {
                 return Err(SignError::Unencodable {
                     param: k.to_owned(),
                     charset: charset_err.charset,
@@ -160,21 +258,69 @@ impl UnsignedRequest {
             }
         }
         kept.sort_by(|a, b| a.0.cmp(b.0));
-        let sign_content = sign_content(kept.iter().copied());
-        let message = charset
-            .encode(&sign_content)
-            .map_err(|e| SignError::Unencodable {
-                param: "sign content".into(),
-                charset: e.charset,
-            })?
-            .into_owned();
-        let params = kept
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        // The sign content: `key=value` joined by `&`, values raw (as `sign_content`).
+        let mut spans = Vec::with_capacity(kept.len());
+        let mut at = 0;
+        for (i, (k, v)) in kept.iter().enumerate() {
+            at += usize::from(i > 0);
+            let key = at..at + k.len();
+            at = key.end + 1;
+            let value = at..at + text(*v, &donor).len();
+            at = value.end;
+            spans.push(Span { key, value });
+        }
+        let pair = |out: &mut String, (k, v): (&str, Value<'_>)| {
+            out.push_str(k);
+            out.push('=');
+            out.push_str(text(v, ""));
+        };
+        let sign_content = match kept.iter().position(|(_, v)| matches!(v, Value::Donor)) {
+            Some(d) => {
+                let mut prefix = String::new();
+                for &p in &kept[..d] {
+                    pair(&mut prefix, p);
+                    prefix.push('&');
+                }
+                prefix.push_str(kept[d].0);
+                prefix.push('=');
+                let mut suffix = String::new();
+                for &p in &kept[d + 1..] {
+                    suffix.push('&');
+                    pair(&mut suffix, p);
+                }
+                let mut out = donor;
+                out.reserve_exact(prefix.len() + suffix.len());
+                out.insert_str(0, &prefix);
+                out.push_str(&suffix);
+                out
+            }
+            None => {
+                let mut out = String::with_capacity(at);
+                for (i, &p) in kept.iter().enumerate() {
+                    if i > 0 {
+                        out.push('&');
+                    }
+                    pair(&mut out, p);
+                }
+                out
+            }
+        };
+        debug_assert_eq!(sign_content.len(), at);
+        let message = match charset {
+            Charset::Utf8 => None,
+            _ => Some(
+                charset
+                    .encode(&sign_content)
+                    .map_err(|e| SignError::Unencodable {
+                        param: "sign content".into(),
+                        charset: e.charset,
+                    })?
+                    .into_owned(),
+            ),
+        };
         Ok(UnsignedRequest {
-            params,
             sign_content,
+            spans,
             message,
             sign_type,
             charset,
@@ -188,7 +334,9 @@ impl UnsignedRequest {
 
     /// The bytes to sign: the sign content in the request charset.
     pub fn message(&self) -> &[u8] {
-        &self.message
+        self.message
+            .as_deref()
+            .unwrap_or(self.sign_content.as_bytes())
     }
 
     /// The algorithm the signature must use.
@@ -198,21 +346,19 @@ impl UnsignedRequest {
 
     /// Signs with `signer`.
     pub fn sign(self, signer: &dyn Signer) -> Result<SignedRequest, SignError> {
-        let signature = signer.sign(self.sign_type, &self.message)?;
+        let signature = signer.sign(self.sign_type, self.message())?;
         Ok(self.with_signature(&signature))
     }
 
     /// Completes the request with `signature`, the raw signature bytes over
     /// [`message`](Self::message) (base64-encoded here).
     pub fn with_signature(self, signature: &[u8]) -> SignedRequest {
-        let sign = STANDARD.encode(signature);
-        let mut params = self.params;
-        params.push(("sign".into(), sign.clone()));
         SignedRequest {
-            params,
             sign_content: self.sign_content,
-            sign,
+            spans: self.spans,
+            sign: STANDARD.encode(signature),
             charset: self.charset,
+            owned: OnceLock::new(),
         }
     }
 }
@@ -249,9 +395,22 @@ impl SignedRequest {
         UnsignedRequest::from_params(params, sign_type, charset)?.sign(signer)
     }
 
-    /// Every transmitted parameter, sorted by key, `sign` last.
+    /// Every transmitted parameter, sorted by key, `sign` last. Owned copies, made on
+    /// the first call (the request itself holds each value once, in the sign content).
     pub fn params(&self) -> &[(String, String)] {
-        &self.params
+        self.owned.get_or_init(|| {
+            self.pairs()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+    }
+
+    /// Every transmitted parameter as borrowed text, sorted by key, `sign` last.
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spans
+            .iter()
+            .map(|s| span_pair(&self.sign_content, s))
+            .chain([("sign", self.sign.as_str())])
     }
 
     /// The exact text that was signed (before charset encoding).
@@ -271,10 +430,7 @@ impl SignedRequest {
 
     /// The value of a transmitted parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.pairs().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
     /// The URL query string (routing parameters and `sign`), form-encoded in the charset.
@@ -307,25 +463,32 @@ impl SignedRequest {
     }
 
     fn encode(&self, include: impl Fn(&str) -> bool) -> String {
+        // Every value was checked encodable in `UnsignedRequest::from_params`, the only
+        // way to a `SignedRequest`.
+        fn encoded(charset: Charset, v: &str) -> std::borrow::Cow<'_, [u8]> {
+            match charset.encode(v) {
+                Ok(bytes) => bytes,
+                Err(_) => unreachable!("values are checked encodable before signing"),
+            }
+        }
+        // Sized exactly, so a 200 KB value is neither copied by growth nor over-held.
         let size: usize = self
-            .params
-            .iter()
+            .pairs()
             .filter(|(k, _)| include(k))
-            .map(|(k, v)| k.len() + v.len() + 2)
+            .map(|(k, v)| {
+                crate::form::encoded_len(k.as_bytes())
+                    + crate::form::encoded_len(&encoded(self.charset, v))
+                    + 2
+            })
             .sum();
-        let mut out = String::with_capacity(size + size / 8);
-        for (k, v) in self.params.iter().filter(|(k, _)| include(k)) {
+        let mut out = String::with_capacity(size);
+        for (k, v) in self.pairs().filter(|(k, _)| include(k)) {
             if !out.is_empty() {
                 out.push('&');
             }
             crate::form::encode_into(&mut out, k.as_bytes());
             out.push('=');
-            // Every value was checked encodable in `UnsignedRequest::from_params`, the
-            // only way to a `SignedRequest`.
-            match self.charset.encode(v) {
-                Ok(bytes) => crate::form::encode_into(&mut out, &bytes),
-                Err(_) => unreachable!("values are checked encodable before signing"),
-            }
+            crate::form::encode_into(&mut out, &encoded(self.charset, v));
         }
         out
     }
