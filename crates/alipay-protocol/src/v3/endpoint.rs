@@ -82,13 +82,14 @@ impl V3Endpoint {
         let in_query = matches!(self.http_method, "GET" | "DELETE");
         if in_query {
             if !entries.is_empty() {
-                let mut query = form_urlencoded::Serializer::new(String::new());
-                for (k, raw) in &entries {
+                // The gateway's form encoding (as the official SDKs write a query).
+                for (i, (k, raw)) in entries.iter().enumerate() {
                     let text = scalar_text(raw).unwrap_or_else(|| raw.get().to_owned());
-                    query.append_pair(k, &text);
+                    path.push(if i == 0 { '?' } else { '&' });
+                    crate::form::encode_into(&mut path, k.as_bytes());
+                    path.push('=');
+                    crate::form::encode_into(&mut path, text.as_bytes());
                 }
-                path.push('?');
-                path.push_str(&query.finish());
             }
             return Ok(V3Target {
                 path_and_query: path,
