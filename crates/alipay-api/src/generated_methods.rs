@@ -24,6 +24,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         ],
         call_style: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest,
         >,

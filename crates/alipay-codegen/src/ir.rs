@@ -39,6 +39,8 @@ pub enum CallStyle {
     ServerCall,
     /// Browser redirect.
     PageRedirect,
+    /// App order string (`sdkExecute`).
+    AppOrder,
 }
 
 /// A legacy note.

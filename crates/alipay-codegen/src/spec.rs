@@ -22,7 +22,7 @@ pub struct SpecFile {
     pub description: String,
     /// Where the facts come from (doc page, SDK model).
     pub source: String,
-    /// `server` or `page_redirect`.
+    /// `server`, `page_redirect` or `app_order`.
     pub call_style: Spanned<String>,
     /// The required request field whose value makes a repeated call harmless (the
     /// gateway answers a known value with the original result), e.g. `transaction_id`.

@@ -14,7 +14,10 @@ mod ser;
 pub use alipay_macros::OpenEnum;
 pub use alipay_protocol;
 pub use alipay_protocol::decode::{DecodeError, Fields, FromJson, FromValue};
-pub use alipay_protocol::{ApiMethod, CallStyle, LengthUnit, Mask, Masked, ValidationError};
+pub use alipay_protocol::{
+    ApiMethod, AppMethod, CallStyle, LengthUnit, Mask, Masked, PageMethod, Placement,
+    RequestParams, ServerMethod, UploadFile, ValidationError,
+};
 pub use base64;
 pub use serde;
 pub use serde_json;

@@ -37,10 +37,13 @@ pub fn check(spec: &SpecFile, source: &str) -> Result<Method, Vec<Diagnostic>> {
     let call_style = match spec.call_style.get_ref().as_str() {
         "server" => CallStyle::ServerCall,
         "page_redirect" => CallStyle::PageRedirect,
+        "app_order" => CallStyle::AppOrder,
         other => {
             cx.error_at(
                 spec.call_style.span().start,
-                format!("unknown call_style `{other}`: expected `server` or `page_redirect`"),
+                format!(
+                    "unknown call_style `{other}`: expected `server`, `page_redirect` or `app_order`"
+                ),
             );
             CallStyle::ServerCall
         }

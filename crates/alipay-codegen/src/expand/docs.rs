@@ -39,6 +39,8 @@ pub(super) fn request_doc(m: &Method) -> String {
         match m.call_style {
             CallStyle::ServerCall => "server call (`gateway.do` POST, signed JSON answer)",
             CallStyle::PageRedirect => "page redirect (the signed request becomes a URL or form)",
+            CallStyle::AppOrder =>
+                "app order string (the signed request is handed to the Alipay app SDK)",
         },
         m.spec_file,
         m.source

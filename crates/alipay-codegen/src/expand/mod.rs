@@ -163,15 +163,20 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
     let req = ident(request);
     let resp = ident(response);
     let name = &method.name;
-    let style = match method.call_style {
-        CallStyle::ServerCall => quote!(ServerCall),
-        CallStyle::PageRedirect => quote!(PageRedirect),
+    // The marker trait is what lets `execute` / `page_url` / `app_order_string` accept
+    // the type: calling a method the wrong way is a compile error.
+    let (style, marker) = match method.call_style {
+        CallStyle::ServerCall => (quote!(ServerCall), quote!(ServerMethod)),
+        CallStyle::PageRedirect => (quote!(PageRedirect), quote!(PageMethod)),
+        CallStyle::AppOrder => (quote!(AppOrder), quote!(AppMethod)),
     };
     let key = match &method.idempotency_key {
         Some(k) => quote!(Some(#k)),
         None => quote!(None),
     };
     quote! {
+        impl __p::#marker for #req {}
+
         impl __p::ApiMethod for #req {
             const METHOD: &'static str = #name;
             const CALL_STYLE: __p::CallStyle = __p::CallStyle::#style;
