@@ -148,6 +148,8 @@ pub(crate) fn methods_file(specs: &[(String, Method)]) -> Result<String, String>
                 replaced_by: &[#(#replaced_by),*],
                 call_style: <#module::#request as crate::ApiMethod>::CALL_STYLE,
                 idempotency_key: <#module::#request as crate::ApiMethod>::IDEMPOTENCY_KEY,
+                parameters: <#module::#request as crate::ApiMethod>::PARAMETERS,
+                file_fields: <#module::#request as crate::ApiMethod>::FILE_FIELDS,
                 check_biz_content: crate::__private::check_biz_content::<#module::#request>,
             }
         }

@@ -56,6 +56,16 @@ pub use datadigital_fincloud_generalsaas_face_certify_verify::{
     DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest,
     DatadigitalFincloudGeneralsaasFaceCertifyVerifyResponse,
 };
+/// `datadigital.fincloud.generalsaas.face.source.certify`: 权威核验源的核验接口.
+pub mod datadigital_fincloud_generalsaas_face_source_certify {
+    ::alipay_macros::alipay_api!(
+        "../../api-specs/datadigital.fincloud.generalsaas.face.source.certify.toml"
+    );
+}
+pub use datadigital_fincloud_generalsaas_face_source_certify::{
+    DatadigitalFincloudGeneralsaasFaceSourceCertifyRequest,
+    DatadigitalFincloudGeneralsaasFaceSourceCertifyResponse,
+};
 /// `zhima.customer.certification.certify`: 芝麻认证开始认证. Legacy: see the request type's docs for the replacements.
 pub mod zhima_customer_certification_certify {
     ::alipay_macros::alipay_api!(
@@ -104,6 +114,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         replaced_by: &[],
         call_style: <alipay_user_certify_open_certify::AlipayUserCertifyOpenCertifyRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <alipay_user_certify_open_certify::AlipayUserCertifyOpenCertifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <alipay_user_certify_open_certify::AlipayUserCertifyOpenCertifyRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <alipay_user_certify_open_certify::AlipayUserCertifyOpenCertifyRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             alipay_user_certify_open_certify::AlipayUserCertifyOpenCertifyRequest,
         >,
@@ -115,6 +127,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         replaced_by: &[],
         call_style: <alipay_user_certify_open_initialize::AlipayUserCertifyOpenInitializeRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <alipay_user_certify_open_initialize::AlipayUserCertifyOpenInitializeRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <alipay_user_certify_open_initialize::AlipayUserCertifyOpenInitializeRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <alipay_user_certify_open_initialize::AlipayUserCertifyOpenInitializeRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             alipay_user_certify_open_initialize::AlipayUserCertifyOpenInitializeRequest,
         >,
@@ -126,6 +140,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         replaced_by: &[],
         call_style: <alipay_user_certify_open_query::AlipayUserCertifyOpenQueryRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <alipay_user_certify_open_query::AlipayUserCertifyOpenQueryRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <alipay_user_certify_open_query::AlipayUserCertifyOpenQueryRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <alipay_user_certify_open_query::AlipayUserCertifyOpenQueryRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             alipay_user_certify_open_query::AlipayUserCertifyOpenQueryRequest,
         >,
@@ -137,6 +153,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         replaced_by: &[],
         call_style: <datadigital_fincloud_generalsaas_face_certify_initialize::DatadigitalFincloudGeneralsaasFaceCertifyInitializeRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <datadigital_fincloud_generalsaas_face_certify_initialize::DatadigitalFincloudGeneralsaasFaceCertifyInitializeRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <datadigital_fincloud_generalsaas_face_certify_initialize::DatadigitalFincloudGeneralsaasFaceCertifyInitializeRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <datadigital_fincloud_generalsaas_face_certify_initialize::DatadigitalFincloudGeneralsaasFaceCertifyInitializeRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             datadigital_fincloud_generalsaas_face_certify_initialize::DatadigitalFincloudGeneralsaasFaceCertifyInitializeRequest,
         >,
@@ -148,6 +166,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         replaced_by: &[],
         call_style: <datadigital_fincloud_generalsaas_face_certify_query::DatadigitalFincloudGeneralsaasFaceCertifyQueryRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <datadigital_fincloud_generalsaas_face_certify_query::DatadigitalFincloudGeneralsaasFaceCertifyQueryRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <datadigital_fincloud_generalsaas_face_certify_query::DatadigitalFincloudGeneralsaasFaceCertifyQueryRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <datadigital_fincloud_generalsaas_face_certify_query::DatadigitalFincloudGeneralsaasFaceCertifyQueryRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             datadigital_fincloud_generalsaas_face_certify_query::DatadigitalFincloudGeneralsaasFaceCertifyQueryRequest,
         >,
@@ -159,8 +179,23 @@ pub const METHODS: &[crate::MethodInfo] = &[
         replaced_by: &[],
         call_style: <datadigital_fincloud_generalsaas_face_certify_verify::DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <datadigital_fincloud_generalsaas_face_certify_verify::DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <datadigital_fincloud_generalsaas_face_certify_verify::DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <datadigital_fincloud_generalsaas_face_certify_verify::DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             datadigital_fincloud_generalsaas_face_certify_verify::DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest,
+        >,
+    },
+    crate::MethodInfo {
+        name: "datadigital.fincloud.generalsaas.face.source.certify",
+        title: "权威核验源的核验接口",
+        legacy: false,
+        replaced_by: &[],
+        call_style: <datadigital_fincloud_generalsaas_face_source_certify::DatadigitalFincloudGeneralsaasFaceSourceCertifyRequest as crate::ApiMethod>::CALL_STYLE,
+        idempotency_key: <datadigital_fincloud_generalsaas_face_source_certify::DatadigitalFincloudGeneralsaasFaceSourceCertifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <datadigital_fincloud_generalsaas_face_source_certify::DatadigitalFincloudGeneralsaasFaceSourceCertifyRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <datadigital_fincloud_generalsaas_face_source_certify::DatadigitalFincloudGeneralsaasFaceSourceCertifyRequest as crate::ApiMethod>::FILE_FIELDS,
+        check_biz_content: crate::__private::check_biz_content::<
+            datadigital_fincloud_generalsaas_face_source_certify::DatadigitalFincloudGeneralsaasFaceSourceCertifyRequest,
         >,
     },
     crate::MethodInfo {
@@ -173,6 +208,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         ],
         call_style: <zhima_customer_certification_certify::ZhimaCustomerCertificationCertifyRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <zhima_customer_certification_certify::ZhimaCustomerCertificationCertifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <zhima_customer_certification_certify::ZhimaCustomerCertificationCertifyRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <zhima_customer_certification_certify::ZhimaCustomerCertificationCertifyRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             zhima_customer_certification_certify::ZhimaCustomerCertificationCertifyRequest,
         >,
@@ -187,6 +224,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         ],
         call_style: <zhima_customer_certification_initialize::ZhimaCustomerCertificationInitializeRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <zhima_customer_certification_initialize::ZhimaCustomerCertificationInitializeRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <zhima_customer_certification_initialize::ZhimaCustomerCertificationInitializeRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <zhima_customer_certification_initialize::ZhimaCustomerCertificationInitializeRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             zhima_customer_certification_initialize::ZhimaCustomerCertificationInitializeRequest,
         >,
@@ -201,6 +240,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         ],
         call_style: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest,
         >,
@@ -215,6 +256,8 @@ pub const METHODS: &[crate::MethodInfo] = &[
         ],
         call_style: <zhima_customer_certification_query::ZhimaCustomerCertificationQueryRequest as crate::ApiMethod>::CALL_STYLE,
         idempotency_key: <zhima_customer_certification_query::ZhimaCustomerCertificationQueryRequest as crate::ApiMethod>::IDEMPOTENCY_KEY,
+        parameters: <zhima_customer_certification_query::ZhimaCustomerCertificationQueryRequest as crate::ApiMethod>::PARAMETERS,
+        file_fields: <zhima_customer_certification_query::ZhimaCustomerCertificationQueryRequest as crate::ApiMethod>::FILE_FIELDS,
         check_biz_content: crate::__private::check_biz_content::<
             zhima_customer_certification_query::ZhimaCustomerCertificationQueryRequest,
         >,

@@ -32,8 +32,9 @@ pub mod __private;
 
 pub use alipay_macros::alipay_api;
 pub use alipay_protocol::{
-    ApiMethod, CallStyle, DecodeError, DecodeErrorKind, ErrorCodeDoc, FromJson, LengthUnit, Mask,
-    Masked, ValidationError,
+    ApiMethod, AppMethod, CallStyle, DecodeError, DecodeErrorKind, ErrorCodeDoc, FromJson,
+    LengthUnit, Mask, Masked, PageMethod, Placement, RequestParams, ServerMethod, UploadFile,
+    ValidationError,
 };
 /// The JSON library used for `json_object` fields (`serde_json::Map`).
 pub use serde_json;
@@ -46,8 +47,8 @@ pub use alipay_transport::blocking;
 pub use alipay_transport::protocol;
 pub use alipay_transport::{
     AcceptCertificateError, AlipayClient, AlipayTrust, AnswerError, BuildError, CallOptions,
-    ClientBuilder, Clock, Error, ErrorChain, Gateway, GatewayError, KeySource, RawResponse,
-    RetryPolicy, SystemClock, UnknownAlipayCertificate, VerifyError,
+    ClientBuilder, Clock, Error, ErrorChain, Gateway, GatewayError, KeySource, PageOptions,
+    RawResponse, RetryPolicy, SystemClock, UnknownAlipayCertificate, VerifyError,
 };
 
 include!("generated_methods.rs");
@@ -72,6 +73,12 @@ pub struct MethodInfo {
     /// biz_content checked by [`check_biz_content`](Self::check_biz_content)), pass
     /// [`CallOptions::idempotent`] to get the same retries.
     pub idempotency_key: Option<&'static str>,
+    /// Where the business parameters travel: `biz_content` or top-level form
+    /// parameters ([`ApiMethod::PARAMETERS`]).
+    pub parameters: Placement,
+    /// The request fields that are files, sent as unsigned multipart parts
+    /// ([`ApiMethod::FILE_FIELDS`]).
+    pub file_fields: &'static [&'static str],
     /// Parses `biz_content` JSON into the typed request, validates it against the spec
     /// and returns the `biz_content` the typed request would send.
     pub check_biz_content: fn(&str) -> Result<String, BizContentError>,

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use alipay_api::protocol::{Charset, SignType};
-use alipay_api::{AlipayClient, AlipayTrust, CallOptions, Error, ErrorChain, Gateway, KeySource};
+use alipay_api::{CallOptions, CallStyle, Error, ErrorChain, Placement, RequestParams, UploadFile};
 use clap::Args;
-use serde_json::json;
+use serde_json::{Value, json};
 
+use crate::client_args::ClientArgs;
 use crate::{CliError, read_input};
 
 /// `alipay call`.
@@ -17,37 +17,8 @@ pub(crate) struct CallArgs {
     /// The method, e.g. `zhima.customer.certification.material.certify`.
     #[arg(long)]
     method: String,
-    /// The app id.
-    #[arg(long, env = "ALIPAY_APP_ID")]
-    app_id: String,
-    /// The app private key: a file, or the key itself (PEM or bare base64).
-    #[arg(
-        long,
-        env = "ALIPAY_APP_PRIVATE_KEY",
-        value_name = "FILE|KEY",
-        hide_env_values = true
-    )]
-    app_private_key: String,
-    /// The Alipay public key (支付宝公钥): a file, or the key itself.
-    #[arg(
-        long,
-        env = "ALIPAY_PUBLIC_KEY",
-        value_name = "FILE|KEY",
-        hide_env_values = true
-    )]
-    alipay_public_key: String,
-    /// `production`, `sandbox` (Alipay's), or a gateway URL (e.g. `alipay sandbox serve`'s).
-    #[arg(long, env = "ALIPAY_GATEWAY", default_value = "production")]
-    gateway: String,
-    /// RSA2 or RSA.
-    #[arg(long, default_value = "RSA2")]
-    sign_type: String,
-    /// utf-8 or gbk.
-    #[arg(long, default_value = "utf-8")]
-    charset: String,
-    /// `app_auth_token` when calling for a merchant.
-    #[arg(long, env = "ALIPAY_APP_AUTH_TOKEN", hide_env_values = true)]
-    app_auth_token: Option<String>,
+    #[command(flatten)]
+    client: ClientArgs,
     /// Send a method that has no spec, with `biz_content` unchecked (still verified).
     #[arg(long)]
     raw: bool,
@@ -55,11 +26,13 @@ pub(crate) struct CallArgs {
     #[arg(long)]
     json: bool,
     /// `biz_content` as a JSON object: the JSON text, `@FILE`, or `-` for standard input.
+    /// For a method whose parameters are top-level form fields, the same object gives
+    /// them; a file field's value `@PATH` uploads that file.
     #[arg(value_name = "BIZ_CONTENT")]
     biz_content: String,
 }
 
-fn read_biz(arg: &str) -> Result<String, CliError> {
+pub(crate) fn read_biz(arg: &str) -> Result<String, CliError> {
     let bytes = match arg.strip_prefix('@') {
         Some(path) => read_input(&PathBuf::from(path))?,
         None if arg == "-" => read_input(Path::new("-"))?,
@@ -70,7 +43,21 @@ fn read_biz(arg: &str) -> Result<String, CliError> {
 
 pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
     let text = read_biz(&args.biz_content)?;
-    let biz_content = match alipay_api::method(&args.method) {
+    let info = alipay_api::method(&args.method);
+    if let Some(info) = info.filter(|i| i.call_style != CallStyle::ServerCall) {
+        return Err(CliError(format!(
+            "{} is not a server call ({:?}): build its URL or form with `alipay page`",
+            info.name, info.call_style
+        )));
+    }
+    let form = match info {
+        Some(info) if info.parameters == Placement::Form => {
+            Some(form_params(&text, info.file_fields)?)
+        }
+        _ => None,
+    };
+    let biz_content = match info {
+        Some(_) if form.is_some() => String::new(),
         Some(info) => {
             if info.legacy {
                 eprintln!(
@@ -93,40 +80,32 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
             )));
         }
     };
-    let gateway: Gateway = match args.gateway.parse() {
-        Ok(g) => g,
-        Err(never) => match never {},
-    };
-    let sign_type: SignType = args.sign_type.parse()?;
-    let charset: Charset = args.charset.parse()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError(format!("cannot start the async runtime: {e}")))?;
     let result = runtime.block_on(async {
-        let client = AlipayClient::builder()
-            .app_id(&args.app_id)
-            .app_private_key(KeySource::path_or_value(&args.app_private_key))
-            .alipay_trust(AlipayTrust::public_key(KeySource::path_or_value(
-                &args.alipay_public_key,
-            )))
-            .gateway(gateway)
-            .sign_type(sign_type)
-            .charset(charset)
-            .build()?;
+        let client = args.client.client()?;
         // A method whose spec declares an idempotency key may be retried after the
         // request may have reached the gateway; any other (or an unknown) method may not.
         let idempotent =
             alipay_api::method(&args.method).is_some_and(|info| info.idempotency_key.is_some());
         let mut options = CallOptions::new().idempotent(idempotent);
-        if let Some(token) = &args.app_auth_token {
+        if let Some(token) = &args.client.app_auth_token {
             options = options.app_auth_token(token);
         }
-        Ok::<_, CliError>(
-            client
-                .execute_raw_with(&args.method, &biz_content, options)
-                .await,
-        )
+        Ok::<_, CliError>(match form {
+            Some(params) => {
+                client
+                    .execute_raw_params_with(&args.method, params, options)
+                    .await
+            }
+            None => {
+                client
+                    .execute_raw_with(&args.method, &biz_content, options)
+                    .await
+            }
+        })
     })?;
     match result {
         Ok(response) => {
@@ -144,6 +123,49 @@ pub(crate) fn run(args: CallArgs) -> Result<ExitCode, CliError> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The top-level parameters of a form-placement method from a JSON object: strings as
+/// they are, other values as their JSON text, and a file field's `@PATH` as that file
+/// (streamed when sent; its size is known now).
+fn form_params(text: &str, file_fields: &[&str]) -> Result<RequestParams<'static>, CliError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        CliError(format!(
+            "the parameters are not JSON: {e}; nothing was sent"
+        ))
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(CliError(
+            "the parameters must be a JSON object; nothing was sent".into(),
+        ));
+    };
+    let mut params = RequestParams::form();
+    for (name, value) in fields {
+        if file_fields.contains(&name.as_str()) {
+            let path = value
+                .as_str()
+                .and_then(|v| v.strip_prefix('@'))
+                .ok_or_else(|| {
+                    CliError(format!(
+                        "`{name}` is a file field: give it as \"@PATH\"; nothing was sent"
+                    ))
+                })?;
+            let file = UploadFile::from_path(path).map_err(|e| {
+                CliError(format!(
+                    "cannot read the file for `{name}`: {e}; nothing was sent"
+                ))
+            })?;
+            params = params.file(name, file);
+        } else {
+            let value = match value {
+                Value::String(s) => s,
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            params = params.text(name, value);
+        }
+    }
+    Ok(params)
 }
 
 fn report_error(error: &Error, as_json: bool) {

@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand};
 
 mod call;
 mod cert_sn;
+mod client_args;
+mod page;
 mod sandbox;
 mod sign_verify;
 mod sign_verify_v3;
@@ -34,6 +36,8 @@ enum Command {
     VerifyNotify(verify_notify::VerifyNotifyArgs),
     /// Call a method and print the verified response (keys from flags or ALIPAY_* env).
     Call(Box<call::CallArgs>),
+    /// Sign a page-redirect call and print its URL (GET) or self-submitting form (POST).
+    Page(Box<page::PageArgs>),
     /// Print the certificate-mode SN of a certificate, or alipay_root_cert_sn of a bundle.
     CertSn(cert_sn::CertSnArgs),
     /// Run a local emulated Alipay gateway.
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => sign_verify::verify(args),
         Command::VerifyNotify(args) => verify_notify::run(args),
         Command::Call(args) => call::run(*args),
+        Command::Page(args) => page::run(*args),
         Command::CertSn(args) => cert_sn::run(args),
         Command::Sandbox(command) => sandbox::run(command),
     };

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod redact;
 pub mod response;
 pub mod time;
+pub mod upload;
 pub mod v3;
 
 pub use aes::{AesError, AesKey};
@@ -36,9 +37,13 @@ pub use envelope::{
 };
 pub use gateway::{CodeClass, GatewayStatus, SignContentDiff};
 pub use keys::{AlipayKeyIsAppKey, AlipayPublicKey, AppPrivateKey, KeyError, check_not_own_key};
-pub use model::{ApiMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, ValidationError};
+pub use model::{
+    ApiMethod, AppMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, PageMethod, Placement,
+    ServerMethod, ValidationError,
+};
 pub use response::{
     Checked, Node, Outcome, ResponseError, SignedNode, UnsignedError, VerifiedResponse,
     VerifyOptions, verify_response, verify_response_with,
 };
 pub use time::{Clock, SystemClock, Timestamp};
+pub use upload::{MultipartBody, MultipartChunk, RequestParams, UploadFile, UploadSource};

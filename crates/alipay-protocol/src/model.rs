@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use crate::decode::{DecodeError, deserialize_node};
+use crate::upload::RequestParams;
 
 /// How a method is invoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,8 +22,8 @@ pub enum CallStyle {
     /// The signed request is turned into a URL or form that a user's browser is sent to
     /// (for example `zhima.customer.certification.certify`); there is no JSON answer.
     PageRedirect,
-    /// The signed request becomes an order string that an app SDK takes (for example
-    /// `alipay.trade.app.pay`); there is no JSON answer.
+    /// The signed request becomes an order string that an app hands to the Alipay app
+    /// SDK (`sdkExecute`, for example `alipay.trade.app.pay`); there is no JSON answer.
     AppOrder,
 }
 
@@ -49,6 +50,28 @@ impl ErrorCodeDoc {
     }
 }
 
+/// Where a method's business parameters travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Placement {
+    /// As keys of the `biz_content` JSON parameter (almost every method).
+    #[default]
+    BizContent,
+    /// As top-level form parameters, signed like the common ones, with file fields as
+    /// unsigned `multipart/form-data` parts (uploads, `alipay.system.oauth.token`).
+    Form,
+}
+
+/// A method called server to server: `execute` and `prepare` accept only these, so a
+/// page or app method cannot be sent by mistake (a compile error, not a run-time one).
+pub trait ServerMethod: ApiMethod {}
+
+/// A page-redirect method: only these become a signed URL or self-submitting form.
+pub trait PageMethod: ApiMethod {}
+
+/// An app method: only these become an app order string (`sdkExecute`).
+pub trait AppMethod: ApiMethod {}
+
 /// A typed Alipay OpenAPI method: the request value and everything needed to send it.
 ///
 /// Implemented by generated request types. `to_biz_content` must validate first, so
@@ -69,6 +92,15 @@ pub trait ApiMethod {
     const V3_ENDPOINT: Option<crate::v3::V3Endpoint> = None;
     /// The business error codes (业务错误码) the method's doc page lists, in page order.
     const ERROR_CODES: &'static [ErrorCodeDoc] = &[];
+    /// Where the business parameters travel: `biz_content` (the default) or top-level
+    /// form parameters (see [`request_params`](Self::request_params)).
+    const PARAMETERS: Placement = Placement::BizContent;
+    /// Whether the method needs AES content encryption (its spec's `encryption =
+    /// "required"`): the client refuses to send it without an AES key.
+    const ENCRYPTION_REQUIRED: bool = false;
+    /// The request fields that are files (sent as unsigned multipart parts); empty
+    /// unless [`PARAMETERS`](Self::PARAMETERS) is [`Placement::Form`].
+    const FILE_FIELDS: &'static [&'static str] = &[];
     /// The typed body of the `<method>_response` node.
     type Response: DeserializeOwned;
 
@@ -78,6 +110,13 @@ pub trait ApiMethod {
     /// The `biz_content` JSON text, validated. Nested objects that the gateway takes as
     /// JSON strings are encoded exactly once.
     fn to_biz_content(&self) -> Result<String, ValidationError>;
+
+    /// The request parameters, validated: `biz_content` alone by default; a
+    /// [`Placement::Form`] method overrides this with its top-level text parameters
+    /// and file parts.
+    fn request_params(&self) -> Result<RequestParams<'_>, ValidationError> {
+        Ok(RequestParams::biz_content(self.to_biz_content()?))
+    }
 
     /// Decodes the verified response node. The default goes through serde (errors name
     /// the JSON path); generated methods decode field by field with

@@ -19,7 +19,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use alipay_protocol::ApiMethod;
+use alipay_protocol::ServerMethod;
 
 use crate::builder::ClientBuilder;
 use crate::client::RawResponse;
@@ -108,12 +108,12 @@ impl AlipayClient {
     }
 
     /// Calls a typed method; see [`crate::AlipayClient::execute`].
-    pub fn execute<R: ApiMethod>(&self, request: &R) -> Result<R::Response, Error> {
+    pub fn execute<R: ServerMethod>(&self, request: &R) -> Result<R::Response, Error> {
         self.execute_with(request, CallOptions::default())
     }
 
     /// Calls a typed method with per-call overrides.
-    pub fn execute_with<R: ApiMethod>(
+    pub fn execute_with<R: ServerMethod>(
         &self,
         request: &R,
         options: CallOptions,
@@ -123,7 +123,7 @@ impl AlipayClient {
     }
 
     /// The signed request a call would send now; see [`crate::AlipayClient::prepare`].
-    pub fn prepare<R: ApiMethod>(
+    pub fn prepare<R: ServerMethod>(
         &self,
         request: &R,
     ) -> Result<alipay_protocol::SignedRequest, Error> {

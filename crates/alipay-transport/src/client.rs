@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alipay_protocol::{
-    AesKey, ApiMethod, CallStyle, CommonParams, GatewayStatus, SignedRequest, Timestamp,
-    ValidationError, VerifiedResponse,
+    AesKey, CallStyle, CommonParams, GatewayStatus, RequestParams, ServerMethod, SignedRequest,
+    Timestamp, ValidationError, VerifiedResponse,
 };
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use tracing::field::Empty;
@@ -23,7 +23,7 @@ use crate::exchange::{self, Expect};
 use crate::http::HttpSettings;
 use crate::signing::AnySigner;
 use crate::trust::Trust;
-use crate::wire;
+use crate::{upload, wire};
 
 /// Extra connection pools kept for per-call connect timeouts that differ from the
 /// client's; beyond this many distinct values a pool is built per call.
@@ -151,6 +151,16 @@ impl AlipayClient {
         ClientBuilder::default()
     }
 
+    /// The shared state (page calls and uploads live in their own modules).
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// Whether the client has an AES content-encryption key.
+    pub(crate) fn aes_configured(&self) -> bool {
+        self.inner.aes.is_some()
+    }
+
     pub(crate) fn from_inner(inner: Inner) -> Self {
         AlipayClient {
             inner: Arc::new(inner),
@@ -232,7 +242,7 @@ impl AlipayClient {
     /// cannot have reached the gateway, and after it may have (a timeout after
     /// sending, a verified `20000`) only if the method declares an idempotency key
     /// ([`ApiMethod::IDEMPOTENCY_KEY`]); every attempt carries the same key.
-    pub fn execute<R: ApiMethod>(
+    pub fn execute<R: ServerMethod>(
         &self,
         request: &R,
     ) -> impl Future<Output = Result<R::Response, Error>> + Send + use<R> {
@@ -244,14 +254,15 @@ impl AlipayClient {
     /// The request is validated and its `biz_content` serialized once, before
     /// anything is sent; the returned future does not borrow `self` or `request`
     /// (it can be spawned when `R` is `'static`).
-    pub fn execute_with<R: ApiMethod>(
+    pub fn execute_with<R: ServerMethod>(
         &self,
         request: &R,
         options: CallOptions,
     ) -> impl Future<Output = Result<R::Response, Error>> + Send + use<R> {
         let inner = Arc::clone(&self.inner);
         let span = call_span(R::METHOD, &inner.common.app_id);
-        let biz_content = span.in_scope(|| {
+        let aes = inner.aes.is_some();
+        let params = span.in_scope(|| {
             if R::CALL_STYLE != CallStyle::ServerCall {
                 return Err(Error::InvalidRequest(ValidationError::Invalid {
                     field: "method".into(),
@@ -262,22 +273,18 @@ impl AlipayClient {
                     ),
                 }));
             }
-            request.to_biz_content().map_err(Error::InvalidRequest)
+            upload::check_encryption::<R>(aes)?;
+            let params = request.request_params().map_err(Error::InvalidRequest)?;
+            Ok(params.into_owned())
         });
         async move {
-            let biz_content = match biz_content {
-                Ok(biz) => biz,
+            let params = match params {
+                Ok(params) => params,
                 Err(e) => return Err(record_failure(e)),
             };
             let idempotent = R::IDEMPOTENCY_KEY.is_some() || options.idempotent;
             let answer = inner
-                .run(
-                    R::METHOD,
-                    Some(&biz_content),
-                    &options,
-                    idempotent,
-                    R::ERROR_CODES,
-                )
+                .run(R::METHOD, &params, &options, idempotent, R::ERROR_CODES)
                 .await?;
             exchange::decode_node::<R>(answer.response.raw()).map_err(record_failure)
         }
@@ -296,25 +303,28 @@ impl AlipayClient {
     /// The result holds `biz_content` (personal data): its `Debug` shows only sizes.
     /// With an [`async_signer`](crate::ClientBuilder::async_signer) it fails with
     /// [`Error::Signing`]: it signs synchronously.
-    pub fn prepare<R: ApiMethod>(&self, request: &R) -> Result<SignedRequest, Error> {
+    pub fn prepare<R: ServerMethod>(&self, request: &R) -> Result<SignedRequest, Error> {
         self.prepare_with(request, &CallOptions::default())
     }
 
     /// [`prepare`](Self::prepare) with per-call overrides (tokens).
-    pub fn prepare_with<R: ApiMethod>(
+    pub fn prepare_with<R: ServerMethod>(
         &self,
         request: &R,
         options: &CallOptions,
     ) -> Result<SignedRequest, Error> {
-        let biz_content = request.to_biz_content().map_err(Error::InvalidRequest)?;
-        let unsigned = exchange::prepare_single(
+        upload::check_encryption::<R>(self.aes_configured())?;
+        let params = request.request_params().map_err(Error::InvalidRequest)?;
+        let (common, now, aes) = (
             &self.inner.common,
-            R::METHOD,
-            biz_content,
-            options,
             self.inner.clock.now(),
             self.inner.aes.as_ref(),
-        )?;
+        );
+        let unsigned = match params.into_only_biz_content() {
+            // One attempt: the biz_content buffer itself becomes the sign content.
+            Ok(biz) => exchange::prepare_single(common, R::METHOD, biz, options, now, aes)?,
+            Err(params) => upload::prepare_params(common, R::METHOD, &params, options, now, aes)?,
+        };
         self.inner
             .signer
             .sign_now(unsigned)
@@ -343,32 +353,47 @@ impl AlipayClient {
         biz_content: &str,
         options: CallOptions,
     ) -> impl Future<Output = Result<RawResponse, Error>> + Send + 'static + use<> {
+        let checked = if biz_content.is_empty() {
+            Ok(RequestParams::form())
+        } else {
+            exchange::check_biz_content_json(biz_content)
+                .map(|()| RequestParams::biz_content(biz_content.to_owned()))
+        };
+        self.raw(method, checked, options)
+    }
+
+    /// Calls a method that has no typed spec with any parameters: top-level text
+    /// parameters (signed) and files (sent as unsigned `multipart/form-data` parts),
+    /// and/or `biz_content` (sent as given, not checked). Verified like a typed call.
+    pub fn execute_raw_params_with(
+        &self,
+        method: &str,
+        params: RequestParams<'static>,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<RawResponse, Error>> + Send + 'static + use<> {
+        self.raw(method, Ok(params), options)
+    }
+
+    fn raw(
+        &self,
+        method: &str,
+        params: Result<RequestParams<'static>, Error>,
+        options: CallOptions,
+    ) -> impl Future<Output = Result<RawResponse, Error>> + Send + 'static + use<> {
         let inner = Arc::clone(&self.inner);
-        let checked = exchange::check_method_name(method).and_then(|()| {
-            if biz_content.is_empty() {
-                Ok(None)
-            } else {
-                exchange::check_biz_content_json(biz_content).map(|()| Some(biz_content.to_owned()))
-            }
-        });
+        let checked = exchange::check_method_name(method).and(params);
         // An invalid name is not logged: it may be anything the caller passed.
         let span_method = if checked.is_ok() { method } else { "<invalid>" };
         let span = call_span(span_method, &inner.common.app_id);
         let method = method.to_owned();
         async move {
-            let biz_content = match checked {
-                Ok(biz) => biz,
+            let params = match checked {
+                Ok(params) => params,
                 Err(e) => return Err(record_failure(e)),
             };
             // A raw call has no spec to declare an idempotency key: only the caller can.
             let answer = inner
-                .run(
-                    &method,
-                    biz_content.as_deref(),
-                    &options,
-                    options.idempotent,
-                    &[],
-                )
+                .run(&method, &params, &options, options.idempotent, &[])
                 .await?;
             let status = answer.response.status().cloned().unwrap_or_default();
             Ok(RawResponse {
@@ -413,7 +438,7 @@ impl Inner {
     async fn run(
         &self,
         method: &str,
-        biz_content: Option<&str>,
+        params: &RequestParams<'_>,
         options: &CallOptions,
         idempotent: bool,
         error_codes: &'static [alipay_protocol::ErrorCodeDoc],
@@ -426,7 +451,7 @@ impl Inner {
             attempt += 1;
             span.record("attempt", attempt);
             let result = self
-                .attempt(method, biz_content, options)
+                .attempt(method, params, options)
                 .await
                 .map_err(|e| e.documented_by(error_codes));
             let Err(e) = &result else {
@@ -487,16 +512,16 @@ impl Inner {
     async fn attempt(
         &self,
         method: &str,
-        biz_content: Option<&str>,
+        params: &RequestParams<'_>,
         options: &CallOptions,
     ) -> Result<Answer, Error> {
         // One reading per attempt: the request's timestamp and the time certificates
         // must be valid at are the same instant.
         let now = self.clock.now();
-        let unsigned = exchange::prepare_attempt(
+        let unsigned = upload::prepare_params(
             &self.common,
             method,
-            biz_content,
+            params,
             options,
             now,
             self.aes.as_ref(),
@@ -510,11 +535,22 @@ impl Inner {
         let http = self.http_for(options.connect_timeout)?;
         let request = http
             .post(signed.url(&self.gateway))
-            .header(CONTENT_TYPE, signed.content_type())
             .header(ACCEPT, "application/json")
-            .timeout(options.timeout.unwrap_or(self.timeout))
-            .body(signed.body());
-        tracing::trace!(body_bytes = signed.body().len(), "sending request");
+            .timeout(options.timeout.unwrap_or(self.timeout));
+        let request = if params.has_files() {
+            let (content_type, len, body) = upload::multipart(&signed, params).await?;
+            tracing::trace!(body_bytes = len, "sending multipart request");
+            request
+                .header(CONTENT_TYPE, content_type)
+                .header(CONTENT_LENGTH, len)
+                .body(body)
+        } else {
+            let body = signed.body();
+            tracing::trace!(body_bytes = body.len(), "sending request");
+            request
+                .header(CONTENT_TYPE, signed.content_type())
+                .body(body)
+        };
         let mut response = request
             .send()
             .await

@@ -7,8 +7,10 @@ mod config;
 mod error;
 mod exchange;
 mod http;
+mod page;
 mod signing;
 mod trust;
+mod upload;
 mod wire;
 
 // Compiled for this crate's own unit tests too, so that a plain `cargo test` (which
@@ -27,14 +29,16 @@ pub use error::{
     HttpStatusError, MalformedResponse, SignatureMismatch, TransportError, TransportErrorKind,
     UnknownAlipayCertificate, VerifyError,
 };
+pub use page::PageOptions;
 pub use signing::{AsyncSigner, SignFuture};
 pub use trust::AlipayTrust;
 
 /// The protocol layer this client is built on (keys, signing, verification, models).
 pub use alipay_protocol as protocol;
 pub use alipay_protocol::{
-    ApiMethod, CallStyle, Charset, CodeClass, GatewayStatus, SignContentDiff, SignType, Signer,
-    ValidationError, Verifier,
+    ApiMethod, AppMethod, CallStyle, Charset, CodeClass, GatewayStatus, PageMethod, Placement,
+    RequestParams, ServerMethod, SignContentDiff, SignType, Signer, UploadFile, ValidationError,
+    Verifier,
 };
 /// The clock is the protocol crate's, shared with the sandbox.
 pub use alipay_protocol::{Clock, SystemClock};

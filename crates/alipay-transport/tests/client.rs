@@ -7,10 +7,14 @@ mod support;
 mod answers;
 #[path = "client/bodies.rs"]
 mod bodies;
+#[path = "client/pages.rs"]
+mod pages;
 #[path = "client/requests.rs"]
 mod requests;
 #[path = "client/retries.rs"]
 mod retries;
+#[path = "client/uploads.rs"]
+mod uploads;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

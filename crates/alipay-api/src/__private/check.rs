@@ -272,6 +272,19 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// The size of an uploaded file in bytes, known before sending.
+    pub fn max_file_len(
+        &self,
+        name: &str,
+        v: Option<&alipay_protocol::UploadFile>,
+        limit: usize,
+    ) -> Result<(), ValidationError> {
+        match v {
+            Some(file) => file.check_max_len(&self.path(name), limit),
+            None => Ok(()),
+        }
+    }
+
     /// The rules of a nested object, with its fields named under `name.`.
     pub fn nested<T: Check + ?Sized>(
         &self,

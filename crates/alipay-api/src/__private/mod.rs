@@ -17,7 +17,8 @@ pub use alipay_protocol;
 pub use alipay_protocol::decode::{DecodeError, Fields, FromJson, FromValue};
 pub use alipay_protocol::v3::V3Endpoint;
 pub use alipay_protocol::{
-    ApiMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, ValidationError,
+    ApiMethod, AppMethod, CallStyle, ErrorCodeDoc, LengthUnit, Mask, Masked, PageMethod, Placement,
+    RequestParams, ServerMethod, UploadFile, ValidationError,
 };
 pub use base64;
 pub use serde;
@@ -25,7 +26,9 @@ pub use serde_json;
 
 pub use biz_content::check_biz_content;
 pub use check::{Check, Checker, LenText, Presence, required};
-pub use ser::{bool_string, bool_string_opt, json_string, json_string_opt, to_biz_content};
+pub use ser::{
+    bool_string, bool_string_opt, form_params, json_string, json_string_opt, to_biz_content,
+};
 
 /// Standard, padded base64 (the `*_from_bytes` setters and byte constructors).
 pub fn base64_encode(bytes: &[u8]) -> String {

@@ -62,3 +62,33 @@ pub fn bool_string_opt<S: serde::Serializer>(
         None => serializer.serialize_none(),
     }
 }
+
+/// The top-level form parameters of a `parameters = "form"` request: each field as
+/// text (strings as they are, other values as their JSON text, nested objects as
+/// JSON strings), then the file parts. Absent and empty values are left out, as for
+/// every parameter.
+pub fn form_params<'a, T: Serialize>(
+    value: &'a T,
+    files: &[(&'static str, Option<&'a alipay_protocol::UploadFile>)],
+) -> Result<alipay_protocol::RequestParams<'a>, ValidationError> {
+    let json = to_biz_content(value)?;
+    let fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&json).map_err(|e| ValidationError::Serialize {
+            field: "parameters".into(),
+            reason: alipay_protocol::redact::describe_json_error(&e),
+        })?;
+    let mut params = alipay_protocol::RequestParams::form();
+    for (name, v) in fields {
+        let text = match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        params = params.text(name, text);
+    }
+    for (name, file) in files {
+        if let Some(file) = file {
+            params = params.file(*name, *file);
+        }
+    }
+    Ok(params)
+}

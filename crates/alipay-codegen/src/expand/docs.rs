@@ -59,7 +59,7 @@ pub(super) fn request_doc(m: &Method) -> String {
             CallStyle::ServerCall => "server call (`gateway.do` POST, signed JSON answer)",
             CallStyle::PageRedirect => "page redirect (the signed request becomes a URL or form)",
             CallStyle::AppOrder =>
-                "app order (the signed request becomes an order string for an app SDK)",
+                "app order string (the signed request is handed to the Alipay app SDK)",
         },
         m.spec_file,
         m.source

@@ -20,7 +20,7 @@ mod rules;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{CallStyle, Field, FieldType, KnownValues, Mask, Method};
+use crate::ir::{CallStyle, Field, FieldType, KnownValues, Mask, Method, Placement};
 
 pub use open_enum::derive_open_enum;
 
@@ -167,10 +167,12 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
     let req = ident(request);
     let resp = ident(response);
     let name = &method.name;
-    let style = match method.call_style {
-        CallStyle::ServerCall => quote!(ServerCall),
-        CallStyle::PageRedirect => quote!(PageRedirect),
-        CallStyle::AppOrder => quote!(AppOrder),
+    // The marker trait is what lets `execute` / `page_url` / `app_order_string` accept
+    // the type: calling a method the wrong way is a compile error.
+    let (style, marker) = match method.call_style {
+        CallStyle::ServerCall => (quote!(ServerCall), quote!(ServerMethod)),
+        CallStyle::PageRedirect => (quote!(PageRedirect), quote!(PageMethod)),
+        CallStyle::AppOrder => (quote!(AppOrder), quote!(AppMethod)),
     };
     let codes = method.error_codes.iter().map(|e| {
         let (code, description, solution, retryable) =
@@ -187,14 +189,20 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
         }
         None => quote!(None),
     };
+    let form = (method.parameters == Placement::Form).then(|| form_params(method));
+    let encryption = method.encryption_required;
     quote! {
+        impl __p::#marker for #req {}
+
         impl __p::ApiMethod for #req {
             const V3_ENDPOINT: Option<__p::V3Endpoint> = #v3;
             const METHOD: &'static str = #name;
             const CALL_STYLE: __p::CallStyle = __p::CallStyle::#style;
             const IDEMPOTENCY_KEY: Option<&'static str> = #key;
             const ERROR_CODES: &'static [__p::ErrorCodeDoc] = &[#(#codes)*];
+            const ENCRYPTION_REQUIRED: bool = #encryption;
             type Response = #resp;
+            #form
 
             fn validate(&self) -> Result<(), __p::ValidationError> {
                 __p::Check::validate_at(self, "")
@@ -208,6 +216,32 @@ fn api_method(method: &Method, request: &str, response: &str) -> TokenStream {
             fn decode_response(node: &str) -> Result<#resp, __p::DecodeError> {
                 __p::FromJson::from_verified_str(node)
             }
+        }
+    }
+}
+
+/// The items of a `parameters = "form"` method: its placement, its file fields, and
+/// `request_params` with every non-file field as a signed text parameter and every file
+/// as an unsigned part.
+fn form_params(method: &Method) -> TokenStream {
+    let files = method.request.iter().filter(|f| f.ty == FieldType::File);
+    let names = files.clone().map(|f| &f.wire_name);
+    let parts = files.map(|f| {
+        let n = ident(&f.rust_name);
+        let wire = &f.wire_name;
+        if f.required {
+            quote!((#wire, Some(&self.#n)))
+        } else {
+            quote!((#wire, self.#n.as_ref()))
+        }
+    });
+    quote! {
+        const PARAMETERS: __p::Placement = __p::Placement::Form;
+        const FILE_FIELDS: &'static [&'static str] = &[#(#names),*];
+
+        fn request_params(&self) -> Result<__p::RequestParams<'_>, __p::ValidationError> {
+            __p::ApiMethod::validate(self)?;
+            __p::form_params(self, &[#(#parts),*])
         }
     }
 }

@@ -24,6 +24,7 @@
 //! ([`UnsignedRequest`], [`SignedRequest`]); `sign` holds the sign content and the
 //! base64 signature primitives shared with responses and notifications.
 
+mod page;
 mod request;
 mod sign;
 

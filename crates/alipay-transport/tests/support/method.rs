@@ -1,5 +1,5 @@
-//! A typed method, implemented by hand (the generated API crate is not a dependency),
-//! and a page-redirect method that `execute` must refuse.
+//! Typed methods, implemented by hand (the generated API crate is not a dependency): a
+//! server method, a page-redirect method, an app method and a multipart upload.
 
 use super::*;
 
@@ -46,6 +46,8 @@ pub struct TestCertifyResponse {
     #[serde(default)]
     pub failed_reason: Option<String>,
 }
+
+impl ServerMethod for TestCertify {}
 
 impl ApiMethod for TestCertify {
     const METHOD: &'static str = METHOD;
@@ -98,18 +100,110 @@ impl ApiMethod for TestCertify {
     }
 }
 
-/// A page-redirect method, which `execute` must refuse.
+/// A page-redirect method (`zhima.customer.certification.certify`): `biz_no` only.
 #[derive(Debug)]
-pub struct TestPageMethod;
+pub struct TestPageMethod {
+    pub biz_no: String,
+}
+
+impl PageMethod for TestPageMethod {}
 
 impl ApiMethod for TestPageMethod {
     const METHOD: &'static str = "zhima.customer.certification.certify";
     const CALL_STYLE: CallStyle = CallStyle::PageRedirect;
     type Response = serde_json::Value;
     fn validate(&self) -> Result<(), ValidationError> {
+        if self.biz_no.is_empty() {
+            return Err(ValidationError::Missing {
+                field: "biz_no".into(),
+            });
+        }
+        check_max_len("biz_no", &self.biz_no, 64, LengthUnit::Utf16)
+    }
+    fn to_biz_content(&self) -> Result<String, ValidationError> {
+        self.validate()?;
+        Ok(serde_json::json!({ "biz_no": self.biz_no }).to_string())
+    }
+}
+
+/// An app method (`alipay.trade.app.pay`, cut down).
+#[derive(Debug)]
+pub struct TestAppMethod {
+    pub out_trade_no: String,
+    pub total_amount: String,
+    pub subject: String,
+}
+
+impl AppMethod for TestAppMethod {}
+
+impl ApiMethod for TestAppMethod {
+    const METHOD: &'static str = "alipay.trade.app.pay";
+    const CALL_STYLE: CallStyle = CallStyle::AppOrder;
+    type Response = serde_json::Value;
+    fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
     fn to_biz_content(&self) -> Result<String, ValidationError> {
-        Ok("{}".into())
+        Ok(serde_json::json!({
+            "out_trade_no": self.out_trade_no,
+            "total_amount": self.total_amount,
+            "subject": self.subject,
+        })
+        .to_string())
+    }
+}
+
+/// A multipart upload, as the lead's generator writes one for a `parameters = "form"`
+/// spec: `datadigital.fincloud.generalsaas.face.source.certify`, cut down (text
+/// parameters at the top level, the face photo as a file part, 1 MB limit).
+#[derive(Debug, Clone)]
+pub struct TestUpload {
+    pub outer_biz_no: String,
+    pub cert_name: String,
+    pub cert_no: String,
+    pub reserved: Option<bool>,
+    pub file_content: UploadFile,
+}
+
+/// The documented file limit of face.source.certify: 1 MB.
+pub const UPLOAD_LIMIT: usize = 1024 * 1024;
+
+impl ServerMethod for TestUpload {}
+
+impl ApiMethod for TestUpload {
+    const METHOD: &'static str = "datadigital.fincloud.generalsaas.face.source.certify";
+    const CALL_STYLE: CallStyle = CallStyle::ServerCall;
+    const PARAMETERS: Placement = Placement::Form;
+    const ENCRYPTION_REQUIRED: bool = true;
+    const FILE_FIELDS: &'static [&'static str] = &["file_content"];
+    type Response = serde_json::Value;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        if self.outer_biz_no.is_empty() {
+            return Err(ValidationError::Missing {
+                field: "outer_biz_no".into(),
+            });
+        }
+        self.file_content
+            .check_max_len("file_content", UPLOAD_LIMIT)
+    }
+
+    fn to_biz_content(&self) -> Result<String, ValidationError> {
+        Err(ValidationError::Invalid {
+            field: "biz_content".into(),
+            reason: "this method takes top-level form parameters".into(),
+        })
+    }
+
+    fn request_params(&self) -> Result<RequestParams<'_>, ValidationError> {
+        self.validate()?;
+        let mut params = RequestParams::form()
+            .text("outer_biz_no", &*self.outer_biz_no)
+            .text("cert_name", &*self.cert_name)
+            .text("cert_no", &*self.cert_no);
+        if let Some(reserved) = self.reserved {
+            params = params.text("reserved", reserved.to_string());
+        }
+        Ok(params.file("file_content", &self.file_content))
     }
 }

@@ -23,8 +23,9 @@ use std::time::Duration;
 use alipay_protocol::envelope::sign_base64;
 use alipay_protocol::model::{check_max_len, response_key};
 use alipay_protocol::{
-    AesKey, AlipayPublicKey, ApiMethod, AppPrivateKey, CallStyle, Charset, LengthUnit, Mask,
-    Masked, SignType, ValidationError, Verifier, sign_content,
+    AesKey, AlipayPublicKey, ApiMethod, AppMethod, AppPrivateKey, CallStyle, Charset, LengthUnit,
+    Mask, Masked, PageMethod, Placement, RequestParams, ServerMethod, SignType, UploadFile,
+    ValidationError, Verifier, sign_content,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -34,9 +35,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 // Each test target uses a different part of the support module.
 #[allow(unused_imports)]
-pub use method::{TestCertify, TestCertifyResponse, TestPageMethod};
+pub use method::{TestAppMethod, TestCertify, TestCertifyResponse, TestPageMethod, TestUpload};
 #[allow(unused_imports)]
-pub use server::{Received, Reply, SignedReply, TestGateway, refused_url};
+pub use server::{Received, ReceivedFile, Reply, SignedReply, TestGateway, refused_url};
 
 pub const APP_PRIVATE_PEM: &str = include_str!("../data/keys/app_private_pkcs1.pem");
 pub const APP_PRIVATE_PKCS8_B64: &str = include_str!("../data/keys/app_private_pkcs8.b64");

@@ -16,6 +16,19 @@ pub struct Received {
     pub sign_content: String,
     /// Which TCP connection (0-based, in accept order) carried it.
     pub connection: usize,
+    /// The file parts of a `multipart/form-data` body (its text parts are in `form`).
+    pub files: Vec<ReceivedFile>,
+    /// The body's length in bytes.
+    pub body_len: usize,
+}
+
+/// One file part of a multipart body.
+#[derive(Debug, Clone)]
+pub struct ReceivedFile {
+    pub name: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Received {
@@ -299,6 +312,64 @@ fn parse_form(s: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(s).into_owned().collect()
 }
 
+/// Splits a `multipart/form-data` body into text parts (as form pairs, so the
+/// signature check sees exactly them) and file parts. Panics on a malformed body: a
+/// test must notice.
+fn parse_multipart(body: &[u8], boundary: &str) -> (Vec<(String, String)>, Vec<ReceivedFile>) {
+    let delimiter = format!("--{boundary}");
+    let find = |hay: &[u8], from: usize, needle: &[u8]| {
+        hay[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    assert!(
+        body.starts_with(delimiter.as_bytes()),
+        "multipart body starts with the boundary"
+    );
+    let closing = format!("\r\n--{boundary}--\r\n");
+    assert!(
+        body.ends_with(closing.as_bytes()),
+        "multipart body ends with the closing boundary"
+    );
+    let next = format!("\r\n--{boundary}");
+    let (mut form, mut files) = (Vec::new(), Vec::new());
+    let mut at = delimiter.len();
+    while body[at..].starts_with(b"\r\n") {
+        let head_end = find(body, at, b"\r\n\r\n").expect("part headers end");
+        let head = String::from_utf8(body[at + 2..head_end].to_vec()).expect("UTF-8 part headers");
+        let end = find(body, head_end + 4, next.as_bytes()).expect("part ends at a boundary");
+        let content = body[head_end + 4..end].to_vec();
+        let disposition = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Disposition: form-data; "))
+            .expect("Content-Disposition");
+        let content_type = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Type: "))
+            .unwrap_or_default()
+            .to_owned();
+        let attr = |key: &str| {
+            disposition
+                .split("; ")
+                .find_map(|a| a.strip_prefix(&format!("{key}=\"")))
+                .map(|v| v.trim_end_matches('"').to_owned())
+        };
+        let name = attr("name").expect("a part name");
+        match attr("filename") {
+            Some(file_name) => files.push(ReceivedFile {
+                name,
+                file_name,
+                content_type,
+                bytes: content,
+            }),
+            None => form.push((name, String::from_utf8(content).expect("UTF-8 text part"))),
+        }
+        at = end + next.len();
+    }
+    (form, files)
+}
+
 async fn serve(mut stream: TcpStream, connection: usize, shared: Arc<Shared>) {
     let mut buf = Vec::new();
     while let Some(request) = read_request(&mut stream, &mut buf).await {
@@ -307,7 +378,16 @@ async fn serve(mut stream: TcpStream, connection: usize, shared: Arc<Shared>) {
             .split_once('?')
             .unwrap_or((request.target.as_str(), ""));
         let query = parse_form(query.as_bytes());
-        let form = parse_form(&request.body);
+        let boundary = request
+            .headers
+            .iter()
+            .find(|(k, _)| k == "content-type")
+            .and_then(|(_, v)| v.strip_prefix("multipart/form-data; boundary="))
+            .map(str::to_owned);
+        let (form, files) = match &boundary {
+            Some(b) => parse_multipart(&request.body, b),
+            None => (parse_form(&request.body), Vec::new()),
+        };
         let all: Vec<(&str, &str)> = query
             .iter()
             .chain(form.iter())
@@ -335,6 +415,8 @@ async fn serve(mut stream: TcpStream, connection: usize, shared: Arc<Shared>) {
             signature_ok,
             sign_content: content,
             connection,
+            files,
+            body_len: request.body.len(),
         };
         let attempt = {
             let mut all = shared.received.lock().unwrap();
