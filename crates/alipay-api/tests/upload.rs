@@ -29,7 +29,7 @@ fn builder(len: usize) -> Builder {
 fn the_spec_says_form_parameters_a_file_and_encryption() {
     assert_eq!(Request::PARAMETERS, Placement::Form);
     assert_eq!(Request::FILE_FIELDS, ["file_content"]);
-    assert!(Request::ENCRYPTION_REQUIRED);
+    const { assert!(Request::ENCRYPTION_REQUIRED) };
 }
 
 #[test]

@@ -419,6 +419,34 @@ fn header_quote(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A file field given in JSON (by `alipay call`, or a request decoded from JSON): the
+/// string `"@PATH"` names a file to upload; its size is read now, so the field's limit
+/// is checked before sending. The path never appears in an error.
+impl crate::decode::FromValue for UploadFile {
+    fn from_value(value: serde_json::Value, path: &str) -> Result<Self, crate::DecodeError> {
+        use crate::decode::{DecodeErrorKind, json_kind};
+        const EXPECTED: &str = "\"@PATH\" naming a file to upload";
+        let wrong = |found| {
+            crate::DecodeError::new(
+                path,
+                DecodeErrorKind::WrongType {
+                    expected: EXPECTED,
+                    found,
+                },
+            )
+        };
+        match value {
+            serde_json::Value::String(s) => match s.strip_prefix('@') {
+                Some(file) if !file.is_empty() => {
+                    UploadFile::from_path(file).map_err(|_| wrong("a path that cannot be read"))
+                }
+                _ => Err(wrong("a string without `@`")),
+            },
+            other => Err(wrong(json_kind(&other))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,33 +545,5 @@ mod tests {
             shown.contains("cert_no") && shown.contains("len: 3"),
             "{shown}"
         );
-    }
-}
-
-/// A file field given in JSON (by `alipay call`, or a request decoded from JSON): the
-/// string `"@PATH"` names a file to upload; its size is read now, so the field's limit
-/// is checked before sending. The path never appears in an error.
-impl crate::decode::FromValue for UploadFile {
-    fn from_value(value: serde_json::Value, path: &str) -> Result<Self, crate::DecodeError> {
-        use crate::decode::{DecodeErrorKind, json_kind};
-        const EXPECTED: &str = "\"@PATH\" naming a file to upload";
-        let wrong = |found| {
-            crate::DecodeError::new(
-                path,
-                DecodeErrorKind::WrongType {
-                    expected: EXPECTED,
-                    found,
-                },
-            )
-        };
-        match value {
-            serde_json::Value::String(s) => match s.strip_prefix('@') {
-                Some(file) if !file.is_empty() => {
-                    UploadFile::from_path(file).map_err(|_| wrong("a path that cannot be read"))
-                }
-                _ => Err(wrong("a string without `@`")),
-            },
-            other => Err(wrong(json_kind(&other))),
-        }
     }
 }
