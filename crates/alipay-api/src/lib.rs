@@ -22,6 +22,41 @@
 //! assert!(request.to_biz_content()?.contains(r#""biz_code":"FACE_API""#));
 //! # Ok::<(), alipay_api::ValidationError>(())
 //! ```
+//!
+//! # Call styles are types
+//!
+//! A server method is sent with `execute`, a page method becomes a URL or form with
+//! `page_url`/`page_form`, an app method an order string with `app_order_string`. The
+//! wrong pairing does not compile:
+//!
+//! ```
+//! use alipay_api::{AlipayClient, AlipayUserCertifyOpenCertifyRequest, AlipayUserCertifyOpenQueryRequest};
+//! async fn flow(
+//!     client: &AlipayClient,
+//!     page: &AlipayUserCertifyOpenCertifyRequest,
+//!     query: &AlipayUserCertifyOpenQueryRequest,
+//! ) -> Result<(), alipay_api::Error> {
+//!     let _url: String = client.page_url(page)?;
+//!     let _answer = client.execute(query).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # use alipay_api::{AlipayClient, AlipayUserCertifyOpenCertifyRequest};
+//! async fn wrong(client: &AlipayClient, page: &AlipayUserCertifyOpenCertifyRequest) {
+//!     // A page method has no JSON answer to execute for.
+//!     let _ = client.execute(page).await;
+//! }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # use alipay_api::{AlipayClient, AlipayUserCertifyOpenQueryRequest};
+//! fn wrong(client: &AlipayClient, query: &AlipayUserCertifyOpenQueryRequest) {
+//!     // A server method is not a page a browser can be sent to.
+//!     let _ = client.page_url(query);
+//! }
+//! ```
 
 // Generated code names runtime items as `::alipay_api::__private::...`, which must also
 // resolve inside this crate.
