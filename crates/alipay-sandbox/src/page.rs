@@ -78,7 +78,7 @@ fn error_page(status: u16, code: &str, what: &str) -> Reply {
     let body = html! {
         div.error {
             h1 { "认证无法进行 · Cannot certify" }
-            p { strong { (code) } }
+            p { strong #code { (code) } }
             p #reason { (what) }
             p.note { "Alipay sandbox: nothing was recorded." }
         }
