@@ -3,7 +3,6 @@
 //! The request is parsed and validated through the generated type, so the sandbox
 //! enforces exactly the rules the client enforces — from the same spec file.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use alipay_api::zhima_customer_certification_material_certify::{
@@ -14,6 +13,7 @@ use alipay_api::{ApiMethod as _, FromJson as _};
 use base64::Engine as _;
 use sha2::Digest as _;
 
+use crate::flow::Bounded;
 use crate::gateway::{Gateway, MethodCall, NodeBody};
 use crate::idcard::check_resident_id;
 
@@ -21,8 +21,14 @@ use crate::idcard::check_resident_id;
 pub const NOT_PASSED_MARKER: &str = "NOTPASS";
 
 /// Results by `(app_id, transaction_id)`: a repeated transaction answers the same.
-#[derive(Default)]
-pub(crate) struct Ledger(Mutex<HashMap<(String, String), Outcome>>);
+/// Bounded like the flows' ledger: the oldest result is forgotten to make room.
+pub(crate) struct Ledger(Mutex<Bounded<(String, String), Outcome>>);
+
+impl Ledger {
+    pub(crate) fn new(capacity: usize) -> Ledger {
+        Ledger(Mutex::new(Bounded::new(capacity)))
+    }
+}
 
 #[derive(Clone)]
 struct Outcome {
@@ -94,8 +100,7 @@ pub(crate) fn handle(gateway: &Gateway, call: &MethodCall<'_>) -> NodeBody {
         Err(_) => return NodeBody::error("20000", "isp.unknow-error", "系统繁忙"),
     };
     let outcome = ledger
-        .entry(key)
-        .or_insert_with(|| decide(call.app_id, &request))
+        .get_or_insert_with(key, || decide(call.app_id, &request))
         .clone();
     NodeBody::success(vec![
         ("biz_no", outcome.biz_no),
@@ -127,7 +132,7 @@ fn decide(app_id: &str, request: &Request) -> Outcome {
 }
 
 /// A JPEG starts with SOI (`FF D8 FF`) and ends with EOI (`FF D9`).
-fn is_jpeg_base64(text: &str) -> bool {
+pub(crate) fn is_jpeg_base64(text: &str) -> bool {
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) else {
         return false;
     };

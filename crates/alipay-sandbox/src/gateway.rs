@@ -5,14 +5,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use alipay_protocol::envelope::{sign_base64, sign_content, verify_base64};
-use alipay_protocol::{
-    AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType, Timestamp, model,
-};
+use alipay_protocol::envelope::{sign_base64, verify_base64};
+use alipay_protocol::{AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType};
 use serde_json::{Map, Value};
 
 use crate::{Fault, RecordedRequest};
-use alipay_protocol::form;
 
 /// An app registered with the sandbox.
 pub(crate) struct App {
@@ -46,6 +43,8 @@ pub(crate) struct Reply {
     pub(crate) content_type: String,
     pub(crate) body: Vec<u8>,
     pub(crate) delay: Option<Duration>,
+    /// Further headers (the certify pages' security headers).
+    pub(crate) headers: &'static [(&'static str, &'static str)],
 }
 
 /// A response node under construction: result fields first, then business fields, in
@@ -143,11 +142,13 @@ pub(crate) struct Gateway {
     /// How many requests `log` keeps; 0 records nothing.
     pub(crate) record_limit: usize,
     pub(crate) certify: crate::certify::Ledger,
+    /// The certifications of the initialize / page / query flows.
+    pub(crate) flows: crate::flow::Flows,
+    /// `http://<addr>`, for URLs the sandbox hands out (the face page's `certify_url`).
+    pub(crate) base_url: String,
     /// Certificate mode: the CA and the current Alipay certificate.
     pub(crate) cert: Option<Mutex<CertState>>,
 }
-
-const GATEWAY_METHODS: &[&str] = &["zhima.customer.certification.material.certify"];
 
 impl Gateway {
     /// The state of a sandbox serving `config`.
@@ -161,7 +162,9 @@ impl Gateway {
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(VecDeque::new()),
             record_limit: config.record_limit,
-            certify: Default::default(),
+            certify: crate::certify::Ledger::new(config.certification_capacity),
+            flows: crate::flow::Flows::new(config.certification_capacity, config.certify_ttl),
+            base_url: String::new(),
             cert: config.cert.map(Mutex::new),
         }
     }
@@ -193,239 +196,18 @@ impl Gateway {
     }
 
     fn answer(&self, query: &[u8], body: &[u8], form_body: bool, fault: Option<&Fault>) -> Reply {
-        let mut pairs = form::parse_bytes(query);
-        if form_body {
-            pairs.extend(form::parse_bytes(body));
+        let admitted = match self.admit(query, body, form_body, fault) {
+            Ok(admitted) => admitted,
+            Err(refusal) => return self.refuse(*refusal),
+        };
+        if crate::flow::PAGE_METHODS.contains(&admitted.method.as_str()) {
+            return crate::page::open(self, &admitted);
         }
-        let form::DecodedForm {
-            charset,
-            params: decoded,
-        } = match form::decode(&pairs) {
-            Ok(form) => form,
-            // The charset itself parsed, so the client decodes answers with it.
-            Err(form::FormError::Undecodable { charset, param }) => {
-                return self.unsigned_error(
-                    charset,
-                    NodeBody::error(
-                        "40002",
-                        "isv.invalid-charset",
-                        format!("参数[{param}]不是有效的{charset}编码"),
-                    ),
-                );
-            }
-            // No charset the client could be decoding with is known: UTF-8, the
-            // gateway's default, is the best guess.
-            Err(_) => {
-                return self.unsigned_error(
-                    Charset::Utf8,
-                    NodeBody::error("40002", "isv.invalid-charset", "字符集错误"),
-                );
-            }
-        };
-        // First occurrence wins (query before body), as a servlet's getParameter does.
-        let mut params: Vec<(String, String)> = Vec::new();
-        for (k, v) in decoded {
-            if !params.iter().any(|(key, _)| *key == k) {
-                params.push((k, v));
-            }
-        }
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-                .filter(|v| !v.is_empty())
-        };
-        self.record(&params);
-
-        let Some(method) = get("method") else {
-            return self.unsigned_error(
-                charset,
-                NodeBody::error("40001", "isv.missing-method", "缺少方法名参数"),
-            );
-        };
-        let Some(app_id) = get("app_id") else {
-            return self.unsigned_error(
-                charset,
-                NodeBody::error("40001", "isv.missing-app-id", "缺少AppID参数"),
-            );
-        };
-        let Some(app) = self.apps.get(app_id) else {
-            return self.unsigned_error(
-                charset,
-                NodeBody::error("40002", "isv.invalid-app-id", "无效的AppID参数"),
-            );
-        };
-        let requested_sign_type = get("sign_type").map(str::parse::<SignType>);
-        if !GATEWAY_METHODS.contains(&method) {
-            let node = NodeBody::error("40002", "isv.invalid-method", "不存在的方法名");
-            return match requested_sign_type {
-                // Signed with the algorithm the client verifies with: an RSA (SHA-1)
-                // app must see a gateway error here, not a signature mismatch.
-                Some(Ok(sign_type)) => {
-                    self.signed(app, "error_response", sign_type, charset, node, false)
-                }
-                // Without a usable sign_type no algorithm is the client's for sure; an
-                // unsigned error_response is reported as an unverified gateway error
-                // whichever algorithm the client uses, while a guessed one would show
-                // up as a signature mismatch for every client that guessed otherwise.
-                None | Some(Err(_)) => self.unsigned_error(charset, node),
-            };
-        }
-        let key = model::response_key(method);
-        let sign_type = match requested_sign_type {
-            None => {
-                let node =
-                    NodeBody::error("40001", "isv.missing-signature-type", "缺少签名类型参数");
-                return self.signed(app, &key, SignType::Rsa2, charset, node, false);
-            }
-            Some(Ok(t)) => t,
-            Some(Err(_)) => {
-                let node =
-                    NodeBody::error("40002", "isv.invalid-signature-type", "无效的签名类型参数");
-                return self.signed(app, &key, SignType::Rsa2, charset, node, false);
-            }
-        };
-        let fail = |code, sub_code, sub_msg: &str| {
-            self.signed(
-                app,
-                &key,
-                sign_type,
-                charset,
-                NodeBody::error(code, sub_code, sub_msg),
-                false,
-            )
-        };
-        let Some(sign) = get("sign") else {
-            return fail("40001", "isv.missing-signature", "缺少签名参数");
-        };
-        let Some(timestamp) = get("timestamp") else {
-            return fail("40001", "isv.missing-timestamp", "缺少时间戳参数");
-        };
-        let Some(version) = get("version") else {
-            return fail("40001", "isv.missing-version", "缺少版本参数");
-        };
-        if version != "1.0" {
-            return fail("40002", "isv.invalid-version", "版本号错误");
-        }
-        // Node's SDK never sends `format`; when present it must be JSON (any case).
-        if get("format").is_some_and(|f| !f.eq_ignore_ascii_case("json")) {
-            return fail("40002", "isv.invalid-format", "无效的数据格式参数");
-        }
-        match Timestamp::parse_beijing(timestamp) {
-            Err(_) => return fail("40002", "isv.invalid-timestamp", "非法的时间戳参数"),
-            Ok(t) if t.abs_diff(self.clock.timestamp()) > self.timestamp_window => {
-                return fail(
-                    "40002",
-                    "isv.invalid-timestamp",
-                    "非法的时间戳参数，时间戳与支付宝服务器时间相差超过15分钟（北京时间 UTC+8）",
-                );
-            }
-            Ok(_) => {}
-        }
-        if let Some(cert) = &app.cert {
-            // Certificate mode: the serials say which certificates the app signs and
-            // verifies with; checked before the signature, whose key they select.
-            match get("app_cert_sn") {
-                None => return fail("40001", "isv.missing-app-cert-sn", "缺少应用公钥证书序列号"),
-                Some(sn) if !sn.eq_ignore_ascii_case(&cert.app_cert_sn) => {
-                    return fail(
-                        "40002",
-                        "isv.invalid-app-cert-sn",
-                        "应用公钥证书序列号不匹配，请检查应用公钥证书是否为该应用最新上传的证书",
-                    );
-                }
-                Some(_) => {}
-            }
-            match get("alipay_root_cert_sn") {
-                None => {
-                    return fail(
-                        "40001",
-                        "isv.missing-alipay-root-cert-sn",
-                        "缺少支付宝根证书序列号",
-                    );
-                }
-                Some(sn) if !sn.eq_ignore_ascii_case(&cert.root_cert_sn) => {
-                    return fail(
-                        "40002",
-                        "isv.invalid-alipay-root-cert-sn",
-                        "支付宝根证书序列号不匹配，请使用开放平台下载的alipayRootCert.crt",
-                    );
-                }
-                Some(_) => {}
-            }
-        }
-        let content = sign_content(
-            params
-                .iter()
-                .filter(|(k, _)| k != "sign")
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        if !self.signature_ok(app, sign_type, charset, &content, sign) {
-            return fail(
-                "40002",
-                "isv.invalid-signature",
-                &format!(
-                    "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：{}",
-                    content.replace('&', "&amp;")
-                ),
-            );
-        }
-        match &fault {
-            Some(Fault::UnknownError) => return fail("20000", "isp.unknow-error", "系统繁忙"),
-            Some(Fault::BusinessError(sub_code)) => {
-                return fail("40004", sub_code, "业务处理失败 (sandbox fault)");
-            }
-            _ => {}
-        }
-        // Content encryption is per app: an app that turned it on must encrypt, and the
-        // ciphertext was signed, so it is decrypted only after the signature verified.
-        let decrypted;
-        let (biz_content, encrypt) = match (&app.aes, get("encrypt_type")) {
-            (Some(aes), Some("AES")) => {
-                decrypted = match get("biz_content") {
-                    None => "{}".to_owned(),
-                    Some(cipher) => match aes.decrypt(cipher, charset) {
-                        Ok(plain) => plain,
-                        Err(_) => {
-                            return fail(
-                                "40002",
-                                "isv.decryption-error-unknown",
-                                "解密出错，请检查biz_content是否用该应用的接口内容加密密钥以AES加密",
-                            );
-                        }
-                    },
-                };
-                (decrypted.as_str(), true)
-            }
-            (None, Some("AES")) => {
-                return fail(
-                    "40002",
-                    "isv.decryption-error-not-valid-encrypt-key",
-                    "解密出错，该应用未设置接口内容加密密钥",
-                );
-            }
-            (_, Some(_)) => {
-                return fail(
-                    "40002",
-                    "isv.decryption-error-not-valid-encrypt-type",
-                    "解密出错，不合法的加密类型，encrypt_type只支持AES",
-                );
-            }
-            (Some(_), None) => {
-                return fail(
-                    "40001",
-                    "isv.missing-encrypt-type",
-                    "该应用已开启接口内容加密，请求须加密biz_content并传encrypt_type=AES",
-                );
-            }
-            (None, None) => (get("biz_content").unwrap_or("{}"), false),
-        };
         let call = MethodCall {
-            app_id,
-            biz_content,
+            app_id: &admitted.app_id,
+            biz_content: &admitted.biz_content,
         };
-        let mut node = crate::certify::handle(self, &call);
+        let mut node = crate::flow::dispatch(self, &admitted.method, &call);
         if let (Some(Fault::OmitField(name) | Fault::ReplaceField(name, _)), "10000") =
             (&fault, node.code)
         {
@@ -449,14 +231,39 @@ impl Gateway {
                 },
             }
         }
-        let mut reply = self.signed(app, &key, sign_type, charset, node, encrypt);
+        let mut reply = self.signed(
+            admitted.app,
+            &admitted.key,
+            admitted.sign_type,
+            admitted.charset,
+            node,
+            admitted.encrypt,
+        );
         if matches!(fault, Some(Fault::BadSignature)) {
             corrupt_signature(&mut reply.body);
         }
         reply
     }
 
-    fn signature_ok(
+    /// Answers a refused request: an error page for a browser, else JSON, signed when
+    /// the client's algorithm is known.
+    fn refuse(&self, refusal: crate::admit::Refusal<'_>) -> Reply {
+        if refusal.page {
+            return crate::page::refused(&refusal.node);
+        }
+        let crate::admit::Refusal {
+            node,
+            charset,
+            signer,
+            ..
+        } = refusal;
+        match signer {
+            Some((app, key, sign_type)) => self.signed(app, &key, sign_type, charset, node, false),
+            None => self.unsigned_error(charset, node),
+        }
+    }
+
+    pub(crate) fn signature_ok(
         &self,
         app: &App,
         sign_type: SignType,
@@ -470,7 +277,7 @@ impl Gateway {
     /// Keeps the request for [`crate::Sandbox::requests`], dropping the oldest beyond
     /// the limit so a long-running sandbox neither grows without bound nor holds on to
     /// more personal data (ID numbers, photos in `biz_content`) than asked for.
-    fn record(&self, params: &[(String, String)]) {
+    pub(crate) fn record(&self, params: &[(String, String)]) {
         if self.record_limit == 0 {
             return;
         }
@@ -555,6 +362,7 @@ fn json_reply(charset: Charset, body: Vec<u8>) -> Reply {
         content_type: format!("text/html;charset={}", charset.as_str()),
         body,
         delay: None,
+        headers: &[],
     }
 }
 

@@ -17,11 +17,17 @@ use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
 use tokio::sync::oneshot;
 
+mod admit;
 mod certify;
 mod certs;
+mod face;
+mod flow;
 mod gateway;
 mod idcard;
 mod keys;
+mod open_certify;
+mod page;
+mod zhima;
 
 pub use certify::NOT_PASSED_MARKER;
 pub use certs::{
@@ -39,6 +45,17 @@ pub const DEFAULT_PRODUCT_CODE: &str = "w1010100000000002978";
 /// How many requests a sandbox keeps for [`Sandbox::requests`] unless
 /// [`SandboxConfig::record_requests`] says otherwise: the most recent 256.
 pub const DEFAULT_RECORDED_REQUESTS: usize = 256;
+
+/// How long after `initialize` a certification can still be certified on its page
+/// unless [`SandboxConfig::certify_ttl`] says otherwise: 30 minutes. (The doc pages
+/// state no lifetime.) Later, the page refuses it and `query` answers not passed.
+pub const DEFAULT_CERTIFY_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// How many certifications a sandbox remembers unless
+/// [`SandboxConfig::certification_capacity`] says otherwise: 10 000. When full, the
+/// oldest is forgotten to make room (its id is then unknown), so a flood of
+/// `initialize` calls cannot grow memory without limit.
+pub const DEFAULT_CERTIFICATION_CAPACITY: usize = 10_000;
 
 /// A fault to inject into the next answer. Each injected fault applies to exactly one
 /// request, in the order injected; with none queued the sandbox behaves correctly.
@@ -153,6 +170,8 @@ pub struct SandboxConfig {
     clock: Arc<dyn Clock>,
     cert: Option<CertState>,
     record_limit: usize,
+    pub(crate) certify_ttl: Duration,
+    pub(crate) certification_capacity: usize,
 }
 
 impl fmt::Debug for SandboxConfig {
@@ -162,6 +181,8 @@ impl fmt::Debug for SandboxConfig {
             .field("product_code", &self.product_code)
             .field("timestamp_window", &self.timestamp_window)
             .field("record_requests", &self.record_limit)
+            .field("certify_ttl", &self.certify_ttl)
+            .field("certification_capacity", &self.certification_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -187,6 +208,8 @@ impl SandboxConfig {
             clock: Arc::new(SystemClock),
             cert: None,
             record_limit: DEFAULT_RECORDED_REQUESTS,
+            certify_ttl: DEFAULT_CERTIFY_TTL,
+            certification_capacity: DEFAULT_CERTIFICATION_CAPACITY,
         };
         config.add_app(app_id, app_public_key)?;
         Ok(config)
@@ -289,6 +312,21 @@ impl SandboxConfig {
         self
     }
 
+    /// How long after `initialize` a certification's page can be used (default
+    /// [`DEFAULT_CERTIFY_TTL`]). Measured with [`SandboxConfig::clock`].
+    pub fn certify_ttl(mut self, ttl: Duration) -> Self {
+        self.certify_ttl = ttl;
+        self
+    }
+
+    /// How many certifications (and `material.certify` results) the sandbox remembers
+    /// (default [`DEFAULT_CERTIFICATION_CAPACITY`], at least 1); when full, the oldest
+    /// is forgotten to make room.
+    pub fn certification_capacity(mut self, capacity: usize) -> Self {
+        self.certification_capacity = capacity.max(1);
+        self
+    }
+
     /// The clock the ±15 minute timestamp window is checked against; the system
     /// clock by default. The same [`Clock`] the client takes
     /// (`alipay_transport::Clock`), so a test can give both one fixed time; any
@@ -324,9 +362,13 @@ impl Sandbox {
         let addr = listener
             .local_addr()
             .map_err(|source| SandboxError::Bind { addr, source })?;
-        let gateway = Arc::new(Gateway::new(config));
+        let mut gateway = Gateway::new(config);
+        gateway.base_url = format!("http://{addr}");
+        let gateway = Arc::new(gateway);
         let app = axum::Router::new()
             .route("/gateway.do", axum::routing::get(serve).post(serve))
+            .route(face::FACE_PAGE_PATH, axum::routing::get(page::face_page))
+            .route(page::CHOOSE_PATH, axum::routing::post(page::choose))
             // Two 200 KB JSON strings, percent-encoded, fit well within 4 MiB.
             .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
             .with_state(gateway.clone());
@@ -476,9 +518,11 @@ async fn serve(
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
-    Response::builder()
+    let mut response = Response::builder()
         .status(reply.status)
-        .header(header::CONTENT_TYPE, reply.content_type)
-        .body(Body::from(reply.body))
-        .unwrap_or_default()
+        .header(header::CONTENT_TYPE, reply.content_type);
+    for (name, value) in reply.headers {
+        response = response.header(*name, *value);
+    }
+    response.body(Body::from(reply.body)).unwrap_or_default()
 }

@@ -6,6 +6,10 @@
 mod certify;
 #[path = "gateway/certs.rs"]
 mod certs;
+#[path = "gateway/flows.rs"]
+mod flows;
+#[path = "gateway/page.rs"]
+mod page;
 #[path = "gateway/requests.rs"]
 mod requests;
 
