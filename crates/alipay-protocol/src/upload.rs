@@ -151,6 +151,19 @@ impl UploadFile {
     }
 }
 
+/// A fresh multipart boundary: 128 bits from the system's secure random source, so
+/// content someone else chose (a relayed photo) cannot carry it. `None` only if the
+/// platform has no random source.
+pub fn random_boundary() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
+    let mut out = String::from("AlipayRustSdk");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    Some(out)
+}
+
 /// The content types of the files uploads take (images, PDFs); anything else is sent
 /// as `application/octet-stream`, which the gateway accepts as well.
 fn guess_content_type(file_name: &str) -> &'static str {
@@ -419,31 +432,18 @@ fn header_quote(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// A file field given in JSON (by `alipay call`, or a request decoded from JSON): the
-/// string `"@PATH"` names a file to upload; its size is read now, so the field's limit
-/// is checked before sending. The path never appears in an error.
+/// A file field cannot come from JSON: decoding text a program received must never
+/// make it read, let alone upload, a local file it names. Set files with the builder
+/// (`alipay call` resolves its own `@PATH` arguments before building the request).
 impl crate::decode::FromValue for UploadFile {
     fn from_value(value: serde_json::Value, path: &str) -> Result<Self, crate::DecodeError> {
-        use crate::decode::{DecodeErrorKind, json_kind};
-        const EXPECTED: &str = "\"@PATH\" naming a file to upload";
-        let wrong = |found| {
-            crate::DecodeError::new(
-                path,
-                DecodeErrorKind::WrongType {
-                    expected: EXPECTED,
-                    found,
-                },
-            )
-        };
-        match value {
-            serde_json::Value::String(s) => match s.strip_prefix('@') {
-                Some(file) if !file.is_empty() => {
-                    UploadFile::from_path(file).map_err(|_| wrong("a path that cannot be read"))
-                }
-                _ => Err(wrong("a string without `@`")),
+        Err(crate::DecodeError::new(
+            path,
+            crate::decode::DecodeErrorKind::WrongType {
+                expected: "no value: a file is set with the request builder, not in JSON",
+                found: crate::decode::json_kind(&value),
             },
-            other => Err(wrong(json_kind(&other))),
-        }
+        ))
     }
 }
 

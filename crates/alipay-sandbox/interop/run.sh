@@ -40,11 +40,19 @@ check() { # name output
 }
 
 if command -v npm >/dev/null && command -v node >/dev/null; then
-  cp "$here/package.json" "$here/node_certify.mjs" "$work/"
+  cp "$here/package.json" "$here/node_certify.mjs" "$here/node_flow.mjs" "$work/"
   if (cd "$work" && timeout 300 npm install --silent --no-audit --no-fund >/dev/null 2>&1); then
     serve 127.0.0.1:0 "$work/node.log"
     out="$(cd "$work" && timeout 60 node node_certify.mjs "$url" "$work/keys" $app_id 2>&1)"
     check "node alipay-sdk 4.14.0" "$out"
+    # The flow's server methods, and the certify URL of the SDK's pageExecute GET.
+    out="$(cd "$work" && timeout 60 node node_flow.mjs "$url" "$work/keys" $app_id 2>&1)"
+    expected='{"initialize":"10000","query_before_page":"F","page_status":200,"page_shows_masked_name":true,"zhima_initialize":"10000","zhima_query_before_page":"false"}'
+    if [ "$out" = "$expected" ]; then
+      echo "interop node flow: ok ($out)"
+    else
+      echo "interop node flow: FAILED: $out (expected $expected)"; status=1
+    fi
   else
     echo "interop node: skipped (npm install alipay-sdk@4.14.0 failed)"
   fi

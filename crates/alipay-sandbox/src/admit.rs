@@ -62,6 +62,9 @@ fn refuse_unsigned<'g>(
     }))
 }
 
+/// The most parameters one request may carry (query and form body together).
+const MAX_PARAMS: usize = 1000;
+
 impl Gateway {
     /// Runs the common checks on one request's raw query and (form) body.
     pub(crate) fn admit<'g>(
@@ -74,6 +77,19 @@ impl Gateway {
         let mut pairs = form::parse_bytes(query);
         if form_body {
             pairs.extend(form::parse_bytes(body));
+        }
+        // A request has a dozen parameters; hundreds of thousands of tiny ones are an
+        // attack on the parser, refused before any of them is decoded or recorded.
+        if pairs.len() > MAX_PARAMS {
+            return refuse_unsigned(
+                false,
+                Charset::Utf8,
+                NodeBody::error(
+                    "40002",
+                    "isv.invalid-parameter",
+                    format!("参数过多(最多{MAX_PARAMS}个)"),
+                ),
+            );
         }
         let form::DecodedForm {
             charset,
@@ -103,9 +119,10 @@ impl Gateway {
             }
         };
         // First occurrence wins (query before body), as a servlet's getParameter does.
-        let mut params: Vec<(String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::with_capacity(decoded.len());
+        let mut params: Vec<(String, String)> = Vec::with_capacity(decoded.len());
         for (k, v) in decoded {
-            if !params.iter().any(|(key, _)| *key == k) {
+            if seen.insert(k.clone()) {
                 params.push((k, v));
             }
         }

@@ -100,7 +100,15 @@ pub(crate) fn check_identity_card(cert_no: &str) -> Result<(), NodeBody> {
 
 /// A `return_url` the page may redirect to: absolute `http://` or `https://`. Anything
 /// else (`javascript:`, a relative path) would make the sandbox an open redirector.
+/// The longest name the sandbox keeps for a certification.
+const MAX_CERT_NAME: usize = 64;
+/// The longest return URL the sandbox keeps (the open-certify spec's limit).
+const MAX_RETURN_URL: usize = 4096;
+
 pub(crate) fn check_return_url(url: &str) -> Result<(), &'static str> {
+    if url.len() > MAX_RETURN_URL {
+        return Err("must be at most 4096 bytes");
+    }
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
         &url[8..]
@@ -287,7 +295,18 @@ pub(crate) fn start(
     id_field: &'static str,
 ) -> NodeBody {
     let mut ledger = gateway.flows.lock();
-    ledger.get_or_insert_with(id.clone(), make);
+    if ledger.get(&id).is_none() {
+        let record = make();
+        // The ledger bounds how many certifications it keeps; this bounds what each
+        // keeps (the return URL is bounded by `check_return_url`).
+        if record.cert_name.chars().count() > MAX_CERT_NAME {
+            return invalid(
+                "identity_param",
+                &format!("cert_name 超过{MAX_CERT_NAME}个字符"),
+            );
+        }
+        ledger.get_or_insert_with(id.clone(), || record);
+    }
     NodeBody::success(vec![(id_field, id)])
 }
 

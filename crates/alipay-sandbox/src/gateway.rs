@@ -362,7 +362,12 @@ fn json_reply(charset: Charset, body: Vec<u8>) -> Reply {
         content_type: format!("text/html;charset={}", charset.as_str()),
         body,
         delay: None,
-        headers: &[],
+        // The gateway's own content type is text/html, and error answers echo request
+        // text (parameter names, the sign content): never let a browser run it.
+        headers: &[
+            ("x-content-type-options", "nosniff"),
+            ("content-security-policy", "default-src 'none'"),
+        ],
     }
 }
 

@@ -86,13 +86,16 @@ pub(crate) fn prepare_params(
     )
 }
 
-/// A fresh boundary per attempt: 128 bits that no part is likely to contain.
+/// A fresh boundary per attempt, from the secure random source (the jitter generator
+/// only has to be unpredictable enough to spread retries).
 fn boundary() -> String {
-    format!(
-        "AlipayRustSdk{:016x}{:016x}",
-        crate::wire::jitter_random(),
-        crate::wire::jitter_random()
-    )
+    alipay_protocol::upload::random_boundary().unwrap_or_else(|| {
+        format!(
+            "AlipayRustSdk{:016x}{:016x}",
+            crate::wire::jitter_random(),
+            crate::wire::jitter_random()
+        )
+    })
 }
 
 /// The `multipart/form-data` body of an upload: the signed parameters that do not

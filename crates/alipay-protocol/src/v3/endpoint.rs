@@ -48,6 +48,10 @@ impl V3Endpoint {
             field: "biz_content".into(),
             reason: reason.into(),
         };
+        // Readers would disagree on which of two values of a key counts.
+        if crate::response::repeats_a_key(biz_content) {
+            return Err(invalid("repeats a key"));
+        }
         let mut entries = serde_json::Deserializer::from_str(biz_content)
             .deserialize_map(EntriesVisitor(PhantomData))
             .map_err(|_| invalid("not a JSON object"))?;
@@ -73,6 +77,14 @@ impl V3Endpoint {
             if text.is_empty() {
                 return Err(ValidationError::Missing {
                     field: name.to_owned(),
+                });
+            }
+            // `.` and `..` would be resolved as path steps by URL normalisation, so the
+            // request would reach another path than the one signed.
+            if text == "." || text == ".." {
+                return Err(ValidationError::Invalid {
+                    field: name.to_owned(),
+                    reason: "a v3 path parameter cannot be `.` or `..`".into(),
                 });
             }
             path.extend(percent_encoding::utf8_percent_encode(&text, SEGMENT));
@@ -197,6 +209,16 @@ mod tests {
             e.target(r#"{"name":"n"}"#),
             Err(ValidationError::Missing { field }) if field == "id"
         ));
+        for dots in ["..", "."] {
+            assert!(matches!(
+                e.target(&format!(r#"{{"id":"{dots}"}}"#)),
+                Err(ValidationError::Invalid { field, .. }) if field == "id"
+            ));
+        }
+        assert!(
+            e.target(r#"{"id":"a","id":"b"}"#).is_err(),
+            "a repeated key"
+        );
         assert!(matches!(
             e.target(r#"{"id":{"x":1}}"#),
             Err(ValidationError::Invalid { field, .. }) if field == "id"

@@ -64,6 +64,11 @@ pub enum ReplayError {
 /// it fails closed: new answers are refused with [`ReplayError::CacheFull`] until
 /// entries expire, because evicting an unexpired nonce would let that answer be
 /// replayed. One guard is shared by every clone of a client (it is `Sync`).
+///
+/// What it cannot do: v3 signs an answer without naming the request it answers, so a
+/// signed answer the client never received (withheld by someone on the path) can be
+/// served, once, to another call of the same endpoint within the window. Check the
+/// identifiers an answer echoes (a `certify_id`, an order number) against the request.
 #[derive(Debug)]
 pub struct ReplayGuard {
     window: Duration,

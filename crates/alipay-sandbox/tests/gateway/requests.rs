@@ -296,3 +296,31 @@ async fn unsigned_errors_are_encoded_in_the_request_charset() {
     assert_eq!(status.sub_code.as_deref(), Some("isv.invalid-charset"));
     assert_eq!(status.sub_msg.as_deref(), Some("字符集错误"));
 }
+
+#[tokio::test]
+async fn a_flood_of_parameters_is_refused_before_decoding_and_answers_cannot_run_script() {
+    let sandbox = sandbox().await;
+    // 200,000 tiny distinct names: refused at once, not deduplicated pair by pair.
+    let body: Vec<u8> = (0..200_000)
+        .map(|i| format!("a{i}"))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes();
+    let sent = post_raw(&sandbox, &body).await;
+    let status = unsigned(&sent);
+    assert_eq!(status["sub_code"], "isv.invalid-parameter", "{status}");
+    assert!(sandbox.requests().is_empty(), "nothing recorded");
+
+    // An error echoing a hostile parameter name is served so a browser never runs it.
+    let resp = reqwest::Client::new()
+        .get(format!(
+            "{}?%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E=%FF",
+            sandbox.url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    let headers = resp.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["content-security-policy"], "default-src 'none'");
+}
