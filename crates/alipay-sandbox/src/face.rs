@@ -9,7 +9,7 @@ use alipay_api::datadigital_fincloud_generalsaas_face_certify_initialize::{
 use alipay_api::datadigital_fincloud_generalsaas_face_certify_query::DatadigitalFincloudGeneralsaasFaceCertifyQueryRequest as Query;
 use alipay_api::datadigital_fincloud_generalsaas_face_certify_verify::DatadigitalFincloudGeneralsaasFaceCertifyVerifyRequest as Verify;
 
-use crate::flow::{self, Family, INVALID_PARAMETER, Record};
+use crate::flow::{self, Family, INVALID_PARAMETER};
 use crate::gateway::{Gateway, MethodCall, NodeBody};
 
 pub(crate) const INITIALIZE: &str = "datadigital.fincloud.generalsaas.face.certify.initialize";
@@ -37,32 +37,18 @@ pub(crate) fn initialize(gateway: &Gateway, call: &MethodCall<'_>) -> NodeBody {
     if let Err(node) = flow::check_identity_card(identity.cert_no()) {
         return node;
     }
-    let return_url = request.merchant_config().return_url();
-    if let Err(why) = flow::check_return_url(return_url) {
-        return flow::invalid("merchant_config", &format!("return_url {why}"));
-    }
-    if let Some(photo) = request.face_contrast_picture()
-        && !crate::certify::is_jpeg_base64(photo)
-    {
-        return flow::invalid("face_contrast_picture", "不是base64编码的JPEG图片");
-    }
-    let id = flow::derived_id(INITIALIZE, call.app_id, request.outer_order_no())[..32].to_owned();
-    let now = gateway.clock.now();
-    flow::start(
+    flow::start_t_f(
         gateway,
-        id,
-        || Record {
+        call,
+        flow::NewCertification {
             family: Family::Face,
-            app_id: call.app_id.to_owned(),
-            cert_name: identity.cert_name().to_owned(),
-            cert_no: identity.cert_no().to_owned(),
-            return_url: Some(return_url.to_owned()),
-            created: now,
-            verdict: None,
-            page_token: None,
-            ticket: None,
+            method: INITIALIZE,
+            outer_order_no: request.outer_order_no(),
+            cert_name: identity.cert_name(),
+            cert_no: identity.cert_no(),
+            return_url: request.merchant_config().return_url(),
+            face_contrast_picture: request.face_contrast_picture(),
         },
-        "certify_id",
     )
 }
 

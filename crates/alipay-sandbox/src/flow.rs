@@ -310,6 +310,55 @@ pub(crate) fn start(
     NodeBody::success(vec![(id_field, id)])
 }
 
+/// What an initialize of the `T`/`F` families (open certify, face) hands over once
+/// its identity checked out.
+pub(crate) struct NewCertification<'a> {
+    pub(crate) family: Family,
+    /// The initialize method, which namespaces the derived id.
+    pub(crate) method: &'static str,
+    pub(crate) outer_order_no: &'a str,
+    pub(crate) cert_name: &'a str,
+    pub(crate) cert_no: &'a str,
+    pub(crate) return_url: &'a str,
+    pub(crate) face_contrast_picture: Option<&'a str>,
+}
+
+/// The rest of such an initialize: the return URL and the optional photo are checked,
+/// and the certification is started under an id derived from the app and
+/// `outer_order_no` (32 lower-case hex digits, the doc example's shape).
+pub(crate) fn start_t_f(
+    gateway: &Gateway,
+    call: &MethodCall<'_>,
+    new: NewCertification<'_>,
+) -> NodeBody {
+    if let Err(why) = check_return_url(new.return_url) {
+        return invalid("merchant_config", &format!("return_url {why}"));
+    }
+    if let Some(photo) = new.face_contrast_picture
+        && !crate::certify::is_jpeg_base64(photo)
+    {
+        return invalid("face_contrast_picture", "不是base64编码的JPEG图片");
+    }
+    let id = derived_id(new.method, call.app_id, new.outer_order_no)[..32].to_owned();
+    let now = gateway.clock.now();
+    start(
+        gateway,
+        id,
+        || Record {
+            family: new.family,
+            app_id: call.app_id.to_owned(),
+            cert_name: new.cert_name.to_owned(),
+            cert_no: new.cert_no.to_owned(),
+            return_url: Some(new.return_url.to_owned()),
+            created: now,
+            verdict: None,
+            page_token: None,
+            ticket: None,
+        },
+        "certify_id",
+    )
+}
+
 /// An id the ledger does not know (never issued, of another family or app, or
 /// forgotten to make room).
 pub(crate) fn unknown_id(field: &str) -> NodeBody {

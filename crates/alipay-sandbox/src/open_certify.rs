@@ -6,7 +6,7 @@ use alipay_api::alipay_user_certify_open_initialize::{
 };
 use alipay_api::alipay_user_certify_open_query::AlipayUserCertifyOpenQueryRequest as Query;
 
-use crate::flow::{self, Family, INVALID_PARAMETER, Record};
+use crate::flow::{self, Family, INVALID_PARAMETER};
 use crate::gateway::{Gateway, MethodCall, NodeBody};
 
 pub(crate) const INITIALIZE: &str = "alipay.user.certify.open.initialize";
@@ -57,33 +57,18 @@ pub(crate) fn initialize(gateway: &Gateway, call: &MethodCall<'_>) -> NodeBody {
         }
         _ => {}
     }
-    let return_url = request.merchant_config().return_url();
-    if let Err(why) = flow::check_return_url(return_url) {
-        return flow::invalid("merchant_config", &format!("return_url {why}"));
-    }
-    if let Some(photo) = request.face_contrast_picture()
-        && !crate::certify::is_jpeg_base64(photo)
-    {
-        return flow::invalid("face_contrast_picture", "不是base64编码的JPEG图片");
-    }
-    // 32 lower-case hex digits, the doc example's shape.
-    let id = flow::derived_id(INITIALIZE, call.app_id, request.outer_order_no())[..32].to_owned();
-    let now = gateway.clock.now();
-    flow::start(
+    flow::start_t_f(
         gateway,
-        id,
-        || Record {
+        call,
+        flow::NewCertification {
             family: Family::OpenCertify,
-            app_id: call.app_id.to_owned(),
-            cert_name: cert_name.to_owned(),
-            cert_no: cert_no.to_owned(),
-            return_url: Some(return_url.to_owned()),
-            created: now,
-            verdict: None,
-            page_token: None,
-            ticket: None,
+            method: INITIALIZE,
+            outer_order_no: request.outer_order_no(),
+            cert_name: cert_name,
+            cert_no: cert_no,
+            return_url: request.merchant_config().return_url(),
+            face_contrast_picture: request.face_contrast_picture(),
         },
-        "certify_id",
     )
 }
 

@@ -415,24 +415,16 @@ fn serde_attrs(f: &Field) -> TokenStream {
 /// `<Method>ErrorCode`: the doc page's business error codes as an open enum, each
 /// variant documented with the page's description and solution.
 fn error_code_enum(method: &Method) -> TokenStream {
-    let e = ident(&format!("{}ErrorCode", method.type_prefix));
-    let doc = doc_attrs(&docs::error_code_enum_doc(method));
-    let variants = method.error_codes.iter().map(|c| {
-        let v = ident(&c.variant);
-        let wire = &c.code;
-        let d = doc_attrs(&docs::error_code_doc(c));
-        quote!(#d #[wire = #wire] #v,)
-    });
-    quote! {
-        #doc
-        #[derive(Clone, PartialEq, Eq, Hash, Debug, ::alipay_api::__private::OpenEnum)]
-        #[non_exhaustive]
-        pub enum #e {
-            #(#variants)*
-            /// A code the doc page does not list, kept verbatim.
-            Other(::std::string::String),
-        }
-    }
+    let variants = method
+        .error_codes
+        .iter()
+        .map(|c| (docs::error_code_doc(c), c.code.as_str(), c.variant.as_str()));
+    open_enum(
+        &format!("{}ErrorCode", method.type_prefix),
+        &docs::error_code_enum_doc(method),
+        variants,
+        "A code the doc page does not list, kept verbatim.",
+    )
 }
 
 /// `<Method>Request::error_code(&error)`: the typed `sub_code` of a failed call.
@@ -456,26 +448,46 @@ fn error_code_fn(method: &Method, request: &str) -> TokenStream {
     }
 }
 
-/// An open enum: the known values as variants plus `Other`, with every impl from the
-/// `OpenEnum` derive (see [`derive_open_enum`]).
+/// The open enum of a field's known values.
 fn open_enum_definition(field: &Field, known: &KnownValues) -> TokenStream {
-    let e = ident(&known.enum_name);
-    let doc = doc_attrs(&docs::enum_doc(field, &known.enum_name));
     let variants = known.values.iter().map(|(wire, variant, desc)| {
-        let v = ident(variant);
         let d = match desc {
-            Some(d) => format!(" `{wire}`: {d}"),
-            None => format!(" `{wire}`"),
+            Some(d) => format!("`{wire}`: {d}"),
+            None => format!("`{wire}`"),
         };
-        quote!(#[doc = #d] #[wire = #wire] #v,)
+        (d, wire.as_str(), variant.as_str())
     });
+    open_enum(
+        &known.enum_name,
+        &docs::enum_doc(field, &known.enum_name),
+        variants,
+        "A value not known to this SDK version, kept verbatim.",
+    )
+}
+
+/// An open enum: documented `(doc, wire value, variant)`s plus `Other`, with every
+/// impl from the `OpenEnum` derive (see [`derive_open_enum`]).
+fn open_enum<'a>(
+    name: &str,
+    doc: &str,
+    variants: impl Iterator<Item = (String, &'a str, &'a str)>,
+    other_doc: &str,
+) -> TokenStream {
+    let e = ident(name);
+    let doc = doc_attrs(doc);
+    let variants = variants.map(|(d, wire, variant)| {
+        let v = ident(variant);
+        let d = doc_attrs(&d);
+        quote!(#d #[wire = #wire] #v,)
+    });
+    let other_doc = format!(" {other_doc}");
     quote! {
         #doc
         #[derive(Clone, PartialEq, Eq, Hash, Debug, ::alipay_api::__private::OpenEnum)]
         #[non_exhaustive]
         pub enum #e {
             #(#variants)*
-            /// A value not known to this SDK version, kept verbatim.
+            #[doc = #other_doc]
             Other(::std::string::String),
         }
     }
