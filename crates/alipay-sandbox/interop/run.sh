@@ -75,6 +75,14 @@ PY
     if [ -n "$url" ]; then
       out="$(timeout 60 "$work/venv/bin/python" "$here/py_certify.py" "$work/keys" $app_id 2>&1)"
       check "python alipay-sdk-python 3.7.1411" "$out"
+      # The flow, and the certify URL of the SDK's page_execute GET.
+      out="$(timeout 60 "$work/venv/bin/python" "$here/py_flow.py" "$work/keys" $app_id 2>&1)"
+      expected='{"initialize":"10000","page_status":200,"page_shows_masked_name":true,"query_before_choice":"F"}'
+      if [ "$out" = "$expected" ]; then
+        echo "interop python flow: ok ($out)"
+      else
+        echo "interop python flow: FAILED: $out (expected $expected)"; status=1
+      fi
     else
       echo "interop python: skipped (cannot listen on 127.0.0.1:80: $(cat "$work/py.log"))"
     fi
