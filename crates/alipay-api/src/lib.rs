@@ -83,7 +83,8 @@ pub use alipay_transport::protocol;
 pub use alipay_transport::{
     AcceptCertificateError, AlipayClient, AlipayTrust, AnswerError, BuildError, CallOptions,
     ClientBuilder, Clock, Error, ErrorChain, Gateway, GatewayError, KeySource, PageOptions,
-    RawResponse, RetryPolicy, SystemClock, UnknownAlipayCertificate, VerifyError,
+    Protocol, RawResponse, RawV3Response, RetryPolicy, SystemClock, UnknownAlipayCertificate,
+    VerifyError,
 };
 
 include!("generated_methods.rs");

@@ -146,6 +146,32 @@ impl AlipayClient {
         self.block_on(self.client.execute_raw_with(method, biz_content, options))
     }
 
+    /// Calls an OpenAPI v3 path without a typed spec; see
+    /// [`crate::AlipayClient::execute_raw_v3`].
+    pub fn execute_raw_v3(
+        &self,
+        http_method: &str,
+        path_and_query: &str,
+        body: &str,
+    ) -> Result<crate::RawV3Response, Error> {
+        self.execute_raw_v3_with(http_method, path_and_query, body, CallOptions::default())
+    }
+
+    /// [`execute_raw_v3`](Self::execute_raw_v3) with per-call overrides.
+    pub fn execute_raw_v3_with(
+        &self,
+        http_method: &str,
+        path_and_query: &str,
+        body: &str,
+        options: CallOptions,
+    ) -> Result<crate::RawV3Response, Error> {
+        self.ensure_not_async()?;
+        self.block_on(
+            self.client
+                .execute_raw_v3_with(http_method, path_and_query, body, options),
+        )
+    }
+
     fn ensure_not_async(&self) -> Result<(), Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::Transport(TransportError::new(

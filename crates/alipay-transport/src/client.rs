@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use alipay_protocol::v3::ReplayGuard;
 use alipay_protocol::{
     AesKey, CallStyle, CommonParams, GatewayStatus, RequestParams, ServerMethod, SignedRequest,
     Timestamp, ValidationError, VerifiedResponse,
@@ -15,7 +16,7 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use crate::builder::ClientBuilder;
-use crate::config::{CallOptions, RetryPolicy, SharedClock};
+use crate::config::{CallOptions, Protocol, RetryPolicy, SharedClock};
 use crate::error::{
     AcceptCertificateError, AnswerError, Error, HttpStatusError, TransportError, TransportErrorKind,
 };
@@ -57,6 +58,12 @@ pub(crate) struct Inner {
     pub(crate) max_response_size: u64,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: SharedClock,
+    /// The protocol typed calls go over unless a call says otherwise.
+    pub(crate) protocol: Protocol,
+    /// Where OpenAPI v3 paths are sent (the gateway URL without `/gateway.do`).
+    pub(crate) v3_base: String,
+    /// Freshness and replay state of v3 answers, shared by clones.
+    pub(crate) replay: ReplayGuard,
 }
 
 impl fmt::Debug for AlipayClient {
@@ -152,6 +159,10 @@ impl AlipayClient {
     }
 
     /// The shared state (page calls and uploads live in their own modules).
+    pub(crate) fn inner_arc(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
@@ -262,7 +273,19 @@ impl AlipayClient {
         let inner = Arc::clone(&self.inner);
         let span = call_span(R::METHOD, &inner.common.app_id);
         let aes = inner.aes.is_some();
-        let params = span.in_scope(|| {
+        let v3_endpoint = match options.protocol.unwrap_or(inner.protocol) {
+            Protocol::V3 => R::V3_ENDPOINT,
+            _ => None,
+        };
+        span.record(
+            "protocol",
+            if v3_endpoint.is_some() {
+                "v3"
+            } else {
+                "gateway.do"
+            },
+        );
+        let prepared = span.in_scope(|| {
             if R::CALL_STYLE != CallStyle::ServerCall {
                 return Err(Error::InvalidRequest(ValidationError::Invalid {
                     field: "method".into(),
@@ -275,18 +298,46 @@ impl AlipayClient {
             }
             upload::check_encryption::<R>(aes)?;
             let params = request.request_params().map_err(Error::InvalidRequest)?;
-            Ok(params.into_owned())
+            let Some(endpoint) = v3_endpoint else {
+                return Ok(Prepared::GatewayDo(params.into_owned()));
+            };
+            crate::v3::check_options(&options)?;
+            let biz = params.into_only_biz_content().map_err(|_| {
+                Error::InvalidRequest(ValidationError::Invalid {
+                    field: "method".into(),
+                    reason: format!(
+                        "{} sends top-level form parameters, which its v3 endpoint does \
+                         not describe; send it over gateway.do",
+                        R::METHOD
+                    ),
+                })
+            })?;
+            crate::v3::typed_send(endpoint, &biz)
+                .map(Prepared::V3)
+                .map_err(Error::InvalidRequest)
         });
         async move {
-            let params = match params {
-                Ok(params) => params,
+            let prepared = match prepared {
+                Ok(prepared) => prepared,
                 Err(e) => return Err(record_failure(e)),
             };
             let idempotent = R::IDEMPOTENCY_KEY.is_some() || options.idempotent;
-            let answer = inner
-                .run(R::METHOD, &params, &options, idempotent, R::ERROR_CODES)
-                .await?;
-            exchange::decode_node::<R>(answer.response.raw()).map_err(record_failure)
+            match prepared {
+                Prepared::GatewayDo(params) => {
+                    let answer = inner
+                        .run(&options, idempotent, R::ERROR_CODES, || {
+                            inner.attempt(R::METHOD, &params, &options)
+                        })
+                        .await?;
+                    exchange::decode_node::<R>(answer.response.raw()).map_err(record_failure)
+                }
+                Prepared::V3(send) => {
+                    let (answer, _) = inner
+                        .run_v3(&send, &options, idempotent, R::ERROR_CODES)
+                        .await?;
+                    exchange::decode_node::<R>(answer.body()).map_err(record_failure)
+                }
+            }
         }
         .instrument(span)
     }
@@ -385,6 +436,7 @@ impl AlipayClient {
         // An invalid name is not logged: it may be anything the caller passed.
         let span_method = if checked.is_ok() { method } else { "<invalid>" };
         let span = call_span(span_method, &inner.common.app_id);
+        span.record("protocol", "gateway.do");
         let method = method.to_owned();
         async move {
             let params = match checked {
@@ -393,7 +445,9 @@ impl AlipayClient {
             };
             // A raw call has no spec to declare an idempotency key: only the caller can.
             let answer = inner
-                .run(&method, &params, &options, options.idempotent, &[])
+                .run(&options, options.idempotent, &[], || {
+                    inner.attempt(&method, &params, &options)
+                })
                 .await?;
             let status = answer.response.status().cloned().unwrap_or_default();
             Ok(RawResponse {
@@ -408,11 +462,12 @@ impl AlipayClient {
 
 /// One span per call. Only non-personal fields: no `biz_content`, sign content, keys
 /// or response data.
-fn call_span(method: &str, app_id: &str) -> tracing::Span {
+pub(crate) fn call_span(method: &str, app_id: &str) -> tracing::Span {
     tracing::info_span!(
         "alipay.call",
         method = method,
         app_id = app_id,
+        protocol = Empty,
         attempt = Empty,
         latency_ms = Empty,
         code = Empty,
@@ -423,7 +478,7 @@ fn call_span(method: &str, app_id: &str) -> tracing::Span {
 }
 
 /// Records a failure that happened outside the send loop on the current span.
-fn record_failure(e: Error) -> Error {
+pub(crate) fn record_failure(e: Error) -> Error {
     let span = tracing::Span::current();
     span.record("outcome", e.kind_name());
     tracing::debug!(error = %e.log_text(), "alipay call failed");
@@ -435,14 +490,17 @@ impl Inner {
     /// current span. `idempotent`: the gateway deduplicates the call (its spec
     /// declares an idempotency key, or the caller said so), so it may be sent again
     /// even after it may have reached the gateway.
-    async fn run(
+    pub(crate) async fn run<A: Recorded, F, Fut>(
         &self,
-        method: &str,
-        params: &RequestParams<'_>,
         options: &CallOptions,
         idempotent: bool,
         error_codes: &'static [alipay_protocol::ErrorCodeDoc],
-    ) -> Result<Answer, Error> {
+        mut attempt_once: F,
+    ) -> Result<A, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<A, Error>>,
+    {
         let span = tracing::Span::current();
         let started = Instant::now();
         let policy = options.retry.unwrap_or(self.retry);
@@ -450,8 +508,7 @@ impl Inner {
         let mut result = loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let result = self
-                .attempt(method, params, options)
+            let result = attempt_once()
                 .await
                 .map_err(|e| e.documented_by(error_codes));
             let Err(e) = &result else {
@@ -481,12 +538,7 @@ impl Inner {
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         match &mut result {
             Ok(answer) => {
-                if let Some(status) = answer.response.status() {
-                    span.record("code", status.code.as_str());
-                    if let Some(sub) = &status.sub_code {
-                        span.record("sub_code", sub.as_str());
-                    }
-                }
+                answer.record(&span);
                 span.record("outcome", "ok");
                 tracing::debug!("alipay call succeeded");
             }
@@ -509,7 +561,7 @@ impl Inner {
     }
 
     /// One signed HTTP exchange.
-    async fn attempt(
+    pub(crate) async fn attempt(
         &self,
         method: &str,
         params: &RequestParams<'_>,
@@ -592,7 +644,10 @@ impl Inner {
     }
 
     /// The HTTP client for a per-call connect timeout (reqwest fixes it per pool).
-    fn http_for(&self, connect_timeout: Option<Duration>) -> Result<reqwest::Client, Error> {
+    pub(crate) fn http_for(
+        &self,
+        connect_timeout: Option<Duration>,
+    ) -> Result<reqwest::Client, Error> {
         let wanted = match connect_timeout {
             Some(t) if t != self.connect_timeout => t,
             _ => return Ok(self.http.clone()),
@@ -615,5 +670,34 @@ impl Inner {
             pools.push((wanted, client.clone()));
         }
         Ok(client)
+    }
+}
+
+/// What a typed call sends: `gateway.do` parameters, or a v3 call.
+enum Prepared {
+    GatewayDo(RequestParams<'static>),
+    V3(crate::v3::V3Send),
+}
+
+/// A successful answer records what it says on the call's span.
+pub(crate) trait Recorded {
+    fn record(&self, span: &tracing::Span);
+}
+
+impl Recorded for Answer {
+    fn record(&self, span: &tracing::Span) {
+        if let Some(status) = self.response.status() {
+            span.record("code", status.code.as_str());
+            if let Some(sub) = &status.sub_code {
+                span.record("sub_code", sub.as_str());
+            }
+        }
+    }
+}
+
+impl Recorded for (alipay_protocol::v3::V3VerifiedResponse, Option<String>) {
+    fn record(&self, span: &tracing::Span) {
+        // v3 answers carry no result code; the HTTP status is theirs.
+        span.record("code", self.0.status());
     }
 }

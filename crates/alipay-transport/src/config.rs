@@ -283,6 +283,38 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Which of Alipay's two protocols a typed call goes over.
+///
+/// Every method exists on `gateway.do`; OpenAPI v3 (REST paths under `/v3/`, the
+/// request signed into an `Authorization` header, the answer signed in
+/// `alipay-signature` headers) serves a subset, declared by a method's spec (`[v3]`,
+/// [`ApiMethod::V3_ENDPOINT`](alipay_protocol::ApiMethod::V3_ENDPOINT)).
+///
+/// The default is [`GatewayDo`](Protocol::GatewayDo), the protocol every app can
+/// call. With [`V3`](Protocol::V3) a method that has a v3 endpoint goes over v3 and any
+/// other method over `gateway.do`, so one client serves the whole catalogue; the
+/// call's tracing span records which (`protocol`). Both share the keys, the error type,
+/// the retry policy and the redaction rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// `POST /gateway.do` with signed form parameters (the default).
+    #[default]
+    GatewayDo,
+    /// OpenAPI v3 where the method has a v3 endpoint, `gateway.do` otherwise.
+    V3,
+}
+
+impl Protocol {
+    /// `gateway.do` or `v3`, as the tracing span records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::GatewayDo => "gateway.do",
+            Protocol::V3 => "v3",
+        }
+    }
+}
+
 /// Per-call settings that override the client's.
 #[derive(Clone, Default)]
 #[non_exhaustive]
@@ -299,6 +331,8 @@ pub struct CallOptions {
     pub retry: Option<RetryPolicy>,
     /// The caller vouches that this call is idempotent: see [`CallOptions::idempotent`].
     pub idempotent: bool,
+    /// The protocol of this call, overriding the client's ([`Protocol`]).
+    pub protocol: Option<Protocol>,
 }
 
 impl CallOptions {
@@ -354,6 +388,13 @@ impl CallOptions {
         self.idempotent = idempotent;
         self
     }
+
+    /// Sends this typed call over `protocol` instead of the client's
+    /// ([`ClientBuilder::protocol`](crate::ClientBuilder::protocol)).
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
 }
 
 impl fmt::Debug for CallOptions {
@@ -366,6 +407,7 @@ impl fmt::Debug for CallOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("idempotent", &self.idempotent)
+            .field("protocol", &self.protocol)
             .finish()
     }
 }

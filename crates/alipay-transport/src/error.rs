@@ -168,6 +168,7 @@ impl Error {
             Error::Verify(VerifyError::SignatureMismatch(_)) => "signature_mismatch",
             Error::Verify(VerifyError::UnknownAlipayCertificate(_)) => "unknown_alipay_certificate",
             Error::Verify(VerifyError::CertificateInvalid(_)) => "alipay_certificate_invalid",
+            Error::Verify(VerifyError::StaleOrReplayed(_)) => "stale_or_replayed",
             Error::Gateway(_) => "gateway",
         }
     }

@@ -11,6 +11,7 @@ mod page;
 mod signing;
 mod trust;
 mod upload;
+mod v3;
 mod wire;
 
 // Compiled for this crate's own unit tests too, so that a plain `cargo test` (which
@@ -23,7 +24,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT, MAX_TIMEOUT,
 };
 pub use client::{AlipayClient, RawResponse};
-pub use config::{CallOptions, Gateway, KeySource, RetryPolicy};
+pub use config::{CallOptions, Gateway, KeySource, Protocol, RetryPolicy};
 pub use error::{
     AcceptCertificateError, AnswerError, BuildError, Error, ErrorChain, GatewayError,
     HttpStatusError, MalformedResponse, SignatureMismatch, TransportError, TransportErrorKind,
@@ -32,6 +33,7 @@ pub use error::{
 pub use page::PageOptions;
 pub use signing::{AsyncSigner, SignFuture};
 pub use trust::AlipayTrust;
+pub use v3::RawV3Response;
 
 /// The protocol layer this client is built on (keys, signing, verification, models).
 pub use alipay_protocol as protocol;

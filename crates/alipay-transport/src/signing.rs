@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use alipay_protocol::keys::{KeyRole, MIN_RSA2_BITS};
+use alipay_protocol::v3::{SignedV3Request, UnsignedV3Request};
 use alipay_protocol::{
     AlipayPublicKey, AppPrivateKey, KeyError, SignError, SignType, SignedRequest, Signer,
     UnsignedRequest,
@@ -102,6 +103,18 @@ impl AnySigner {
                 Ok(unsigned.with_signature(&signature))
             }
         }
+    }
+
+    /// Signs an OpenAPI v3 request (always SHA256withRSA), awaiting an async signer.
+    pub(crate) async fn sign_v3(
+        &self,
+        unsigned: UnsignedV3Request,
+    ) -> Result<SignedV3Request, SignError> {
+        let signature = match self {
+            AnySigner::Sync(signer) => signer.sign(SignType::Rsa2, unsigned.message())?,
+            AnySigner::Async(signer) => signer.sign(SignType::Rsa2, unsigned.message()).await?,
+        };
+        Ok(unsigned.with_signature(&signature))
     }
 
     /// Signs `unsigned` without awaiting, for `prepare()`: an async signer cannot.

@@ -11,10 +11,12 @@ use reqwest::header::HeaderMap;
 use crate::error::{AnswerError, Error, TransportError, TransportErrorKind};
 
 /// Headers that may carry the gateway's trace id, in order of preference. Alipay's
-/// gateway answers with `trace_id` (the Node SDK reads it); the others are the
+/// gateway answers with `trace_id` (the Node SDK reads it), OpenAPI v3 with
+/// `alipay-trace-id`; the others are the
 /// common spellings of proxies and Alibaba's EagleEye tracing.
 pub(crate) const TRACE_ID_HEADERS: &[&str] = &[
     "trace_id",
+    "alipay-trace-id",
     "trace-id",
     "x-trace-id",
     "traceid",

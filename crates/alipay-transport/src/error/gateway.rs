@@ -29,6 +29,7 @@ pub struct GatewayError {
     raw: String,
     signature_debug: Option<SignatureDebug>,
     documented: Option<&'static ErrorCodeDoc>,
+    http_status: Option<u16>,
 }
 
 /// For `40002 isv.invalid-signature`: what we signed and what the gateway says it
@@ -60,7 +61,45 @@ impl GatewayError {
             raw,
             signature_debug,
             documented: None,
+            http_status: None,
         }
+    }
+
+    /// An OpenAPI v3 error answer (HTTP 4xx/5xx with `{code, message, links}`), in the
+    /// shape of a `gateway.do` one so that one error type serves both protocols: the
+    /// v3 `code` (e.g. `invalid-parameter`) is the `sub_code` and `message` the
+    /// `sub_msg`, and `code` is the `gateway.do` class of the HTTP status, `20000`
+    /// (service unavailable, transient) for a 5xx and `40004` (business failed) for a
+    /// 4xx, so that retries and [`class`](Self::class) mean the same on both.
+    pub(crate) fn from_v3(
+        http_status: u16,
+        code: Option<String>,
+        message: Option<String>,
+        verified: bool,
+        raw: String,
+        trace_id: Option<String>,
+    ) -> Self {
+        let class = if http_status >= 500 { "20000" } else { "40004" };
+        GatewayError {
+            status: GatewayStatus {
+                code: class.to_owned(),
+                msg: format!("HTTP {http_status}"),
+                sub_code: code,
+                sub_msg: message,
+            },
+            verified,
+            trace_id,
+            raw,
+            signature_debug: None,
+            documented: None,
+            http_status: Some(http_status),
+        }
+    }
+
+    /// The HTTP status of an OpenAPI v3 error answer (`None` over `gateway.do`, whose
+    /// errors come with HTTP 200). Unverified when [`verified`](Self::verified) is false.
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
     }
 
     /// Looks the answer's `sub_code` up in the method's documented business error codes

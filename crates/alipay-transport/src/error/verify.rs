@@ -21,6 +21,12 @@ pub enum VerifyError {
     /// valid at the client clock's time (expired, or not yet valid).
     #[error("the answer's Alipay certificate cannot be trusted now")]
     CertificateInvalid(#[source] CertError),
+    /// OpenAPI v3: the answer's signature verified, but its `alipay-timestamp` is
+    /// further from the client clock than the window
+    /// ([`ClientBuilder::v3_answer_window`](crate::ClientBuilder::v3_answer_window)), or
+    /// its `alipay-nonce` was already seen within it: an old answer played again.
+    #[error("the v3 answer verified but is stale or replayed; it was not used")]
+    StaleOrReplayed(#[source] alipay_protocol::v3::ReplayError),
 }
 
 /// The response signature does not verify, or a success came without one. The
