@@ -11,6 +11,11 @@ use serde_json::{Map, Value};
 
 use crate::{Fault, RecordedRequest};
 
+/// How many v3 request nonces are remembered. Older ones are forgotten first; a
+/// request older than the timestamp window is refused anyway, so only a flood of more
+/// than this many calls within the window could replay one.
+const V3_NONCES_KEPT: usize = 100_000;
+
 /// An app registered with the sandbox.
 pub(crate) struct App {
     /// Verifies request signatures (the key of the app certificate in certificate mode).
@@ -148,6 +153,8 @@ pub(crate) struct Gateway {
     pub(crate) base_url: String,
     /// Certificate mode: the CA and the current Alipay certificate.
     pub(crate) cert: Option<Mutex<CertState>>,
+    /// OpenAPI v3 request nonces already used, per app (a repeat is a replay).
+    pub(crate) v3_nonces: Mutex<crate::flow::Bounded<String, ()>>,
 }
 
 impl Gateway {
@@ -166,16 +173,21 @@ impl Gateway {
             flows: crate::flow::Flows::new(config.certification_capacity, config.certify_ttl),
             base_url: String::new(),
             cert: config.cert.map(Mutex::new),
+            v3_nonces: Mutex::new(crate::flow::Bounded::new(V3_NONCES_KEPT)),
         }
+    }
+
+    /// The next injected fault, if any: each applies to exactly one request.
+    pub(crate) fn take_fault(&self) -> Option<Fault> {
+        self.faults
+            .lock()
+            .map(|mut q| q.pop_front())
+            .unwrap_or(None)
     }
 
     /// Handles one HTTP request given its raw query and body.
     pub(crate) fn handle(&self, query: &[u8], body: &[u8], form_body: bool) -> Reply {
-        let fault = self
-            .faults
-            .lock()
-            .map(|mut q| q.pop_front())
-            .unwrap_or(None);
+        let fault = self.take_fault();
         let mut reply = self.answer(query, body, form_body, fault.as_ref());
         match fault {
             Some(Fault::Delay(d)) => reply.delay = Some(d),

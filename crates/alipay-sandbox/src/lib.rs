@@ -27,6 +27,7 @@ mod idcard;
 mod keys;
 mod open_certify;
 mod page;
+mod v3;
 mod zhima;
 
 pub use certify::NOT_PASSED_MARKER;
@@ -369,6 +370,8 @@ impl Sandbox {
             .route("/gateway.do", axum::routing::get(serve).post(serve))
             .route(face::FACE_PAGE_PATH, axum::routing::get(page::face_page))
             .route(page::CHOOSE_PATH, axum::routing::post(page::choose))
+            .route(v3::INITIALIZE_PATH, axum::routing::any(serve_v3))
+            .route(v3::QUERY_PATH, axum::routing::any(serve_v3))
             // Two 200 KB JSON strings, percent-encoded, fit well within 4 MiB.
             .layer(DefaultBodyLimit::max(4 * 1024 * 1024))
             .with_state(gateway.clone());
@@ -523,6 +526,67 @@ async fn serve(
         .header(header::CONTENT_TYPE, reply.content_type);
     for (name, value) in reply.headers {
         response = response.header(*name, *value);
+    }
+    response.body(Body::from(reply.body)).unwrap_or_default()
+}
+
+/// An OpenAPI v3 path (see [`v3`]): the request line, headers and body as received.
+async fn serve_v3(
+    State(gateway): State<Arc<Gateway>>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let mut names = std::collections::HashMap::new();
+    for (name, value) in &headers {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        // A header that arrives twice is ambiguous; keep the request refusable by
+        // making it unreadable rather than choosing one.
+        if names
+            .insert(name.as_str().to_owned(), value.to_owned())
+            .is_some()
+        {
+            names.insert(name.as_str().to_owned(), String::new());
+        }
+    }
+    let path_and_query = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let reply = {
+        let gateway = gateway.clone();
+        let method = method.as_str().to_owned();
+        let task = move || {
+            gateway.handle_v3(&v3::V3Request {
+                method: &method,
+                path_and_query: &path_and_query,
+                headers: names,
+                body: &body,
+            })
+        };
+        match tokio::task::spawn_blocking(task).await {
+            Ok(reply) => reply,
+            Err(_) => {
+                return Response::builder()
+                    .status(500)
+                    .body(Body::from("sandbox handler failed"))
+                    .unwrap_or_default();
+            }
+        }
+    };
+    if let Some(delay) = reply.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let mut response = Response::builder()
+        .status(reply.status)
+        .header(header::CONTENT_TYPE, reply.content_type)
+        .header("x-content-type-options", "nosniff")
+        .header("content-security-policy", "default-src 'none'");
+    for (name, value) in reply.headers {
+        response = response.header(name, value);
     }
     response.body(Body::from(reply.body)).unwrap_or_default()
 }

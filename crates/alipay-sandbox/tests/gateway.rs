@@ -12,6 +12,8 @@ mod flows;
 mod page;
 #[path = "gateway/requests.rs"]
 mod requests;
+#[path = "gateway/v3.rs"]
+mod v3;
 
 use std::sync::OnceLock;
 
