@@ -40,7 +40,7 @@ check() { # name output
 }
 
 if command -v npm >/dev/null && command -v node >/dev/null; then
-  cp "$here/package.json" "$here/node_certify.mjs" "$here/node_flow.mjs" "$work/"
+  cp "$here/package.json" "$here/node_certify.mjs" "$here/node_flow.mjs" "$here/node_v3.mjs" "$work/"
   if (cd "$work" && timeout 300 npm install --silent --no-audit --no-fund >/dev/null 2>&1); then
     serve 127.0.0.1:0 "$work/node.log"
     out="$(cd "$work" && timeout 60 node node_certify.mjs "$url" "$work/keys" $app_id 2>&1)"
@@ -52,6 +52,14 @@ if command -v npm >/dev/null && command -v node >/dev/null; then
       echo "interop node flow: ok ($out)"
     else
       echo "interop node flow: FAILED: $out (expected $expected)"; status=1
+    fi
+    # OpenAPI v3: curl() against the sandbox's v3 paths, verified on both sides.
+    out="$(cd "$work" && timeout 60 node node_v3.mjs "${url%/gateway.do}" "$work/keys" $app_id 2>&1)"
+    expected='{"initialize_status":200,"certify_id_length":32,"query_passed":"F","unknown_id":"400 INVALID_PARAMETER","wrong_key":"response-signature-verify-error"}'
+    if [ "$out" = "$expected" ]; then
+      echo "interop node v3 curl: ok ($out)"
+    else
+      echo "interop node v3 curl: FAILED: $out (expected $expected)"; status=1
     fi
   else
     echo "interop node: skipped (npm install alipay-sdk@4.14.0 failed)"
