@@ -307,3 +307,72 @@ async fn certificate_mode_and_aes_work_over_v3() {
     assert!(g.verified());
     assert_eq!(g.sub_code(), Some("missing-encrypt-type"));
 }
+
+#[derive(Clone, Default)]
+struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_v3_call_is_traced_like_any_call_without_personal_data() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(buffer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sandbox = sandbox().await;
+    let client = client(&sandbox);
+    let started = client.execute(&initialize("V3N11", CERT_NO)).await.unwrap();
+    client
+        .execute(&initialize("V3N12", "110105194912310021"))
+        .await
+        .unwrap_err();
+    client
+        .execute_raw_v3(
+            "GET",
+            &format!(
+                "/v3/alipay/user/certify/open/query?certify_id={}",
+                started.certify_id
+            ),
+            "",
+        )
+        .await
+        .unwrap();
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        out.contains("method=\"alipay.user.certify.open.initialize\"")
+            && out.contains("protocol=\"v3\""),
+        "{out}"
+    );
+    assert!(out.contains("sub_code=\"INVALID_PARAMETER\""), "{out}");
+    assert!(
+        out.contains("method=\"GET /v3/alipay/user/certify/open/query\""),
+        "{out}"
+    );
+    for secret in [
+        NAME,
+        CERT_NO,
+        "110105194912310021",
+        started.certify_id.as_str(),
+    ] {
+        assert!(!out.contains(secret), "`{secret}` was traced:\n{out}");
+    }
+}
