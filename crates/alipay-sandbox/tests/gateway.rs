@@ -12,6 +12,8 @@ mod flows;
 mod page;
 #[path = "gateway/requests.rs"]
 mod requests;
+#[path = "gateway/upload.rs"]
+mod upload;
 
 use std::sync::OnceLock;
 
