@@ -214,7 +214,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
             println!("mode: certificate (公钥证书模式)");
         }
         if args.aes_key.is_some() {
-            println!("content encryption: AES (requests must carry encrypt_type=AES)");
+            println!("content encryption: AES (biz_content requests must carry encrypt_type=AES)");
         }
         tokio::signal::ctrl_c()
             .await

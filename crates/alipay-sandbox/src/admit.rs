@@ -9,6 +9,7 @@ use alipay_protocol::{Charset, SignType, Timestamp, form, model};
 
 use crate::Fault;
 use crate::gateway::{App, Gateway, NodeBody};
+use crate::multipart::RequestBody;
 
 /// A request that passed every common check.
 pub(crate) struct Admitted<'g> {
@@ -70,13 +71,15 @@ impl Gateway {
     pub(crate) fn admit<'g>(
         &'g self,
         query: &[u8],
-        body: &[u8],
-        form_body: bool,
+        body: &RequestBody,
         fault: Option<&Fault>,
     ) -> Result<Admitted<'g>, Box<Refusal<'g>>> {
         let mut pairs = form::parse_bytes(query);
-        if form_body {
-            pairs.extend(form::parse_bytes(body));
+        match body {
+            RequestBody::None => {}
+            RequestBody::Form(bytes) => pairs.extend(form::parse_bytes(bytes)),
+            // Text parts are parameters like any other: signed, decoded, counted.
+            RequestBody::Multipart { text, .. } => pairs.extend(text.iter().cloned()),
         }
         // A request has a dozen parameters; hundreds of thousands of tiny ones are an
         // attack on the parser, refused before any of them is decoded or recorded.
@@ -323,6 +326,11 @@ impl Gateway {
                     "isv.decryption-error-not-valid-encrypt-type",
                     "解密出错，不合法的加密类型，encrypt_type只支持AES",
                 );
+            }
+            // A form-parameter method (an upload) has no biz_content to encrypt, and no
+            // SDK sends `encrypt_type` for one (see the README); its answer is plain.
+            (Some(_), None) if crate::flow::FORM_METHODS.contains(&method) => {
+                (get("biz_content").unwrap_or("{}"), false)
             }
             (Some(_), None) => {
                 return fail(

@@ -23,14 +23,26 @@ pub(crate) const SERVER_METHODS: &[&str] = &[
     crate::face::INITIALIZE,
     crate::face::VERIFY,
     crate::face::QUERY,
+    crate::face_source::METHOD,
 ];
+
+/// Server methods whose fields are top-level form parameters (uploads, sent as
+/// `multipart/form-data` with file parts), not `biz_content`.
+pub(crate) const FORM_METHODS: &[&str] = &[crate::face_source::METHOD];
 
 /// Page methods: a browser opens their signed GET URL and gets the certify page.
 pub(crate) const PAGE_METHODS: &[&str] = &[crate::zhima::CERTIFY, crate::open_certify::CERTIFY];
 
 /// Answers one admitted server call.
 pub(crate) fn dispatch(gateway: &Gateway, method: &str, call: &MethodCall<'_>) -> NodeBody {
+    // A file sent to a method that takes none would be dropped unseen.
+    if let Some(file) = call.files.first()
+        && !FORM_METHODS.contains(&method)
+    {
+        return invalid(&file.name, "此接口不接受文件上传");
+    }
     match method {
+        crate::face_source::METHOD => crate::face_source::certify(gateway, call),
         crate::zhima::INITIALIZE => crate::zhima::initialize(gateway, call),
         crate::zhima::QUERY => crate::zhima::query(gateway, call),
         crate::open_certify::INITIALIZE => crate::open_certify::initialize(gateway, call),

@@ -9,6 +9,7 @@ use alipay_protocol::envelope::{sign_base64, verify_base64};
 use alipay_protocol::{AesKey, AlipayPublicKey, AppPrivateKey, Charset, SignType};
 use serde_json::{Map, Value};
 
+use crate::multipart::{FilePart, RequestBody};
 use crate::{Fault, RecordedRequest};
 
 /// How many v3 request nonces are remembered. Older ones are forgotten first; a
@@ -132,6 +133,10 @@ impl NodeBody {
 pub(crate) struct MethodCall<'a> {
     pub(crate) app_id: &'a str,
     pub(crate) biz_content: &'a str,
+    /// Every parameter as decoded (a form-parameter method's fields are here).
+    pub(crate) params: &'a [(String, String)],
+    /// The file parts of a multipart request (not signed).
+    pub(crate) files: &'a [FilePart],
 }
 
 /// The shared state of a running sandbox.
@@ -186,9 +191,9 @@ impl Gateway {
     }
 
     /// Handles one HTTP request given its raw query and body.
-    pub(crate) fn handle(&self, query: &[u8], body: &[u8], form_body: bool) -> Reply {
+    pub(crate) fn handle(&self, query: &[u8], body: &RequestBody) -> Reply {
         let fault = self.take_fault();
-        let mut reply = self.answer(query, body, form_body, fault.as_ref());
+        let mut reply = self.answer(query, body, fault.as_ref());
         match fault {
             Some(Fault::Delay(d)) => reply.delay = Some(d),
             Some(Fault::ServerError) => {
@@ -207,17 +212,23 @@ impl Gateway {
         reply
     }
 
-    fn answer(&self, query: &[u8], body: &[u8], form_body: bool, fault: Option<&Fault>) -> Reply {
-        let admitted = match self.admit(query, body, form_body, fault) {
+    fn answer(&self, query: &[u8], body: &RequestBody, fault: Option<&Fault>) -> Reply {
+        let admitted = match self.admit(query, body, fault) {
             Ok(admitted) => admitted,
             Err(refusal) => return self.refuse(*refusal),
         };
         if crate::flow::PAGE_METHODS.contains(&admitted.method.as_str()) {
             return crate::page::open(self, &admitted);
         }
+        let files = match body {
+            RequestBody::Multipart { files, .. } => files.as_slice(),
+            _ => &[],
+        };
         let call = MethodCall {
             app_id: &admitted.app_id,
             biz_content: &admitted.biz_content,
+            params: &admitted.params,
+            files,
         };
         let mut node = crate::flow::dispatch(self, &admitted.method, &call);
         if let (Some(Fault::OmitField(name) | Fault::ReplaceField(name, _)), "10000") =
@@ -301,6 +312,20 @@ impl Gateway {
                 params: params.to_vec(),
             });
         }
+    }
+
+    /// A body that could not be read (a malformed or oversized multipart body): an
+    /// unsigned `error_response` 40002 `isv.invalid-parameter`, as for too many
+    /// parameters, in the charset the query names (UTF-8 when it names none or an
+    /// unknown one).
+    pub(crate) fn unreadable_body(&self, query: &[u8], sub_msg: String) -> Reply {
+        let charset = alipay_protocol::form::decode(&alipay_protocol::form::parse_bytes(query))
+            .map(|f| f.charset)
+            .unwrap_or(Charset::Utf8);
+        self.unsigned_error(
+            charset,
+            NodeBody::error("40002", "isv.invalid-parameter", sub_msg),
+        )
     }
 
     /// `{"error_response":{...}}` with no signature, as the gateway answers when it

@@ -21,10 +21,13 @@ mod admit;
 mod certify;
 mod certs;
 mod face;
+mod face_source;
 mod flow;
 mod gateway;
 mod idcard;
+mod jpeg;
 mod keys;
+mod multipart;
 mod open_certify;
 mod page;
 mod v3;
@@ -505,10 +508,25 @@ async fn serve(
         && (content_type.is_empty()
             || content_type.starts_with("application/x-www-form-urlencoded"));
     let query = uri.query().unwrap_or("").as_bytes().to_vec();
+    let body = if method == Method::POST && multipart::is_multipart(&content_type) {
+        // The boundary is case-sensitive: parse the header as sent.
+        let raw_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        match multipart::read(raw_type, body).await {
+            Ok(body) => body,
+            Err(why) => return to_response(gateway.unreadable_body(&query, why)),
+        }
+    } else if form_body {
+        multipart::RequestBody::Form(body)
+    } else {
+        multipart::RequestBody::None
+    };
     // Signing is CPU work of about a millisecond; keep it off the I/O threads anyway.
     let reply = {
         let gateway = gateway.clone();
-        match tokio::task::spawn_blocking(move || gateway.handle(&query, &body, form_body)).await {
+        match tokio::task::spawn_blocking(move || gateway.handle(&query, &body)).await {
             Ok(reply) => reply,
             Err(_) => {
                 return Response::builder()
@@ -521,6 +539,10 @@ async fn serve(
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
+    to_response(reply)
+}
+
+fn to_response(reply: gateway::Reply) -> Response {
     let mut response = Response::builder()
         .status(reply.status)
         .header(header::CONTENT_TYPE, reply.content_type);

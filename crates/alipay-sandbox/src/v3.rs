@@ -312,6 +312,8 @@ impl Gateway {
         let call = MethodCall {
             app_id: &admitted.app_id,
             biz_content: &biz_content,
+            params: &[],
+            files: &[],
         };
         let node = match path {
             INITIALIZE_PATH => crate::open_certify::initialize(self, &call),

@@ -12,6 +12,8 @@ mod flows;
 mod page;
 #[path = "gateway/requests.rs"]
 mod requests;
+#[path = "gateway/upload.rs"]
+mod upload;
 #[path = "gateway/v3.rs"]
 mod v3;
 
