@@ -232,8 +232,16 @@ async fn raw_v3_calls_are_verified_and_checked_before_sending() {
     for (method, path, body, field) in [
         ("POST", "/gateway.do", "{}", "path_and_query"),
         ("post", "/v3/x", "{}", "http_method"),
+        ("HEAD", "/v3/x", "", "http_method"),
         ("POST", "/v3/x", "[1]", "body"),
-        ("POST", "/v3/x y", "{}", "v3 request"),
+        // Each would reach another URL than the one signed.
+        ("POST", "/v3/x y", "{}", "path_and_query"),
+        ("POST", "/v3/../gateway.do", "{}", "path_and_query"),
+        ("POST", "/v3/%2e%2e/gateway.do", "{}", "path_and_query"),
+        ("POST", "/v3/a\\..\\..\\gateway.do", "{}", "path_and_query"),
+        ("POST", "/v3/x#frag?a=1", "{}", "path_and_query"),
+        ("GET", "/v3/x?a='b\"<>", "", "path_and_query"),
+        ("GET", "/v3/x{y}", "", "path_and_query"),
     ] {
         let err = client.execute_raw_v3(method, path, body).await.unwrap_err();
         match &err {
@@ -252,6 +260,21 @@ async fn raw_v3_calls_are_verified_and_checked_before_sending() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    // Nor has a client-wide notify_url: refused, not dropped.
+    let notifying = base(&sandbox)
+        .app_private_key(keys().app_private_pem.as_str())
+        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
+        .notify_url("https://merchant.example/notify")
+        .build()
+        .unwrap();
+    let err = notifying
+        .execute(&initialize("V3N13", CERT_NO))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InvalidRequest(e) => assert_eq!(e.field(), "notify_url"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -297,6 +320,23 @@ async fn certificate_mode_and_aes_work_over_v3() {
         .await
         .unwrap();
     assert_eq!(started.certify_id.len(), 32);
+    // The answer to an encrypted body came back encrypted and verified.
+    let raw = encrypting
+        .execute_raw_v3(
+            "POST",
+            "/v3/alipay/user/certify/open/initialize",
+            &initialize("V3N14", CERT_NO).to_biz_content().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(raw.was_encrypted());
+    assert_eq!(
+        raw.to_value().unwrap()["certify_id"]
+            .as_str()
+            .unwrap()
+            .len(),
+        32
+    );
     // The app turned content encryption on: a client that does not encrypt is refused
     // (so the call above did encrypt), with a verified error saying so.
     let err = client(&sandbox)

@@ -116,9 +116,17 @@ impl GatewayStatus {
     }
 
     /// Whether `sub_msg` may echo the request (and so personal data): the gateway
-    /// quotes its sign content on `isv.invalid-signature`.
+    /// quotes its sign content on `isv.invalid-signature` (OpenAPI v3:
+    /// `invalid-signature`), introduced by `验签字符串`; any message that quotes one is
+    /// treated so, whatever its code.
     pub fn echoes_request(&self) -> bool {
-        self.sub_code.as_deref() == Some("isv.invalid-signature")
+        matches!(
+            self.sub_code.as_deref(),
+            Some("isv.invalid-signature" | "invalid-signature")
+        ) || self
+            .sub_msg
+            .as_deref()
+            .is_some_and(|m| m.contains("验签字符串"))
     }
 
     /// For 40002 `isv.invalid-signature`: the sign content the gateway computed, which

@@ -159,7 +159,7 @@ pub(crate) struct Gateway {
     /// Certificate mode: the CA and the current Alipay certificate.
     pub(crate) cert: Option<Mutex<CertState>>,
     /// OpenAPI v3 request nonces already used, per app (a repeat is a replay).
-    pub(crate) v3_nonces: Mutex<crate::flow::Bounded<String, ()>>,
+    pub(crate) v3_nonces: Mutex<crate::flow::Bounded<(String, String), ()>>,
 }
 
 impl Gateway {

@@ -562,9 +562,8 @@ async fn serve_v3(
 ) -> Response {
     let mut names = std::collections::HashMap::new();
     for (name, value) in &headers {
-        let Ok(value) = value.to_str() else {
-            continue;
-        };
+        // Unreadable is kept as empty, so it still counts as a repeat of its name.
+        let value = value.to_str().unwrap_or_default();
         // A header that arrives twice is ambiguous; keep the request refusable by
         // making it unreadable rather than choosing one.
         if names

@@ -330,8 +330,11 @@ impl Gateway {
         content_type: &'static str,
         body: String,
     ) -> V3Reply {
-        let cert_state = match (app.and_then(|a| a.cert.as_ref()), &self.cert) {
-            (Some(_), Some(state)) => Some(state.lock().unwrap_or_else(PoisonError::into_inner)),
+        // A certificate-mode sandbox signs with its certificate also when the app is
+        // unknown (a refusal before admission): its clients verify with that certificate.
+        let cert_mode = app.is_none_or(|a| a.cert.is_some());
+        let cert_state = match (cert_mode, &self.cert) {
+            (true, Some(state)) => Some(state.lock().unwrap_or_else(PoisonError::into_inner)),
             _ => None,
         };
         let (key, sn) = match &cert_state {
@@ -370,7 +373,7 @@ impl Gateway {
             .v3_nonces
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let key = format!("{app_id}/{nonce}");
+        let key = (app_id.to_owned(), nonce.to_owned());
         if seen.get(&key).is_some() {
             return false;
         }

@@ -301,7 +301,7 @@ impl AlipayClient {
             let Some(endpoint) = v3_endpoint else {
                 return Ok(Prepared::GatewayDo(params.into_owned()));
             };
-            crate::v3::check_options(&options)?;
+            crate::v3::check_options(&options, &inner)?;
             let biz = params.into_only_biz_content().map_err(|_| {
                 Error::InvalidRequest(ValidationError::Invalid {
                     field: "method".into(),

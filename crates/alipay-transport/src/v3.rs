@@ -33,18 +33,14 @@ pub(crate) struct V3Send {
     pub(crate) http_method: String,
     pub(crate) path_and_query: String,
     pub(crate) body: Option<String>,
+    /// `METHOD path` for spans and error text: the spec's path template for a typed
+    /// call (a filled-in path parameter may be business data), the path without its
+    /// query for a raw one.
+    pub(crate) label: String,
 }
 
-impl V3Send {
-    /// The path without the query, for spans and error text: the query may carry
-    /// business data.
-    fn path(&self) -> &str {
-        self.path_and_query
-            .split('?')
-            .next()
-            .unwrap_or(&self.path_and_query)
-    }
-}
+/// The most characters of a raw call's path shown in spans and errors.
+const LABEL_PATH_CAP: usize = 120;
 
 /// A verified OpenAPI v3 answer of [`AlipayClient::execute_raw_v3`].
 pub struct RawV3Response {
@@ -104,9 +100,13 @@ impl AlipayClient {
     /// verified exactly like a typed call's: the signature headers before anything is
     /// read, the timestamp within the window, the nonce not seen before.
     ///
+    /// `path_and_query` must reach the gateway exactly as signed: a path that URL
+    /// parsing would change (dot segments, `%2e`, `\\`, a `#fragment`, characters it
+    /// re-encodes) is refused before anything is signed.
+    ///
     /// As with [`execute_raw`](Self::execute_raw), nothing says the call is
     /// idempotent, so it is sent again only when it cannot have reached the gateway;
-    /// except `GET` and `HEAD`, which HTTP defines as safe to repeat. See
+    /// except `GET`, which HTTP defines as safe to repeat. See
     /// [`CallOptions::idempotent`] for others you know to be idempotent.
     pub fn execute_raw_v3(
         &self,
@@ -126,10 +126,11 @@ impl AlipayClient {
         options: CallOptions,
     ) -> impl Future<Output = Result<RawV3Response, Error>> + Send + 'static + use<> {
         let inner = Arc::clone(self.inner_arc());
-        let checked = check_raw(http_method, path_and_query, body, &options);
+        let checked = check_raw(http_method, path_and_query, body)
+            .and_then(|send| check_options(&options, &inner).map(|()| send));
         // What the caller passed is logged only once it is known to be a plain path.
         let span_method = match &checked {
-            Ok(send) => format!("{} {}", send.http_method, send.path()),
+            Ok(send) => send.label.clone(),
             Err(_) => "<invalid>".to_owned(),
         };
         let span = call_span(&span_method, &inner.common.app_id);
@@ -139,8 +140,7 @@ impl AlipayClient {
                 Ok(send) => send,
                 Err(e) => return Err(record_failure(e)),
             };
-            let idempotent =
-                options.idempotent || matches!(send.http_method.as_str(), "GET" | "HEAD");
+            let idempotent = options.idempotent || send.http_method == "GET";
             let (verified, trace_id) = inner.run_v3(&send, &options, idempotent, &[]).await?;
             Ok(RawV3Response { verified, trace_id })
         }
@@ -148,12 +148,7 @@ impl AlipayClient {
     }
 }
 
-fn check_raw(
-    http_method: &str,
-    path_and_query: &str,
-    body: &str,
-    options: &CallOptions,
-) -> Result<V3Send, Error> {
+fn check_raw(http_method: &str, path_and_query: &str, body: &str) -> Result<V3Send, Error> {
     let invalid = |field: &str, reason: &str| {
         Err(Error::InvalidRequest(ValidationError::Invalid {
             field: field.into(),
@@ -163,13 +158,18 @@ fn check_raw(
     if !path_and_query.starts_with("/v3/") {
         return invalid("path_and_query", "must start with `/v3/`");
     }
-    if !matches!(
-        http_method,
-        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD"
-    ) {
+    // HEAD is left out: its answer has no body, so no signature over one can verify.
+    if !matches!(http_method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
         return invalid(
             "http_method",
-            "must be GET, POST, PUT, PATCH, DELETE or HEAD (upper case)",
+            "must be GET, POST, PUT, PATCH or DELETE (upper case)",
+        );
+    }
+    if !reaches_as_signed(path_and_query) {
+        return invalid(
+            "path_and_query",
+            "would not reach the gateway as signed: URL parsing changes it (dot segments, \
+             `%2e`, `\\`, a `#fragment`, spaces or characters that must be percent-encoded)",
         );
     }
     if !body.is_empty() {
@@ -180,23 +180,60 @@ fn check_raw(
             })
         })?;
     }
-    check_options(options)?;
+    let path = path_and_query
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(path_and_query);
+    let shown: String = path.chars().take(LABEL_PATH_CAP).collect();
     Ok(V3Send {
         http_method: http_method.to_owned(),
         path_and_query: path_and_query.to_owned(),
         body: (!body.is_empty()).then(|| body.to_owned()),
+        label: format!("{http_method} {shown}"),
     })
 }
 
+/// Whether the URL parser reqwest sends with keeps `path_and_query` byte for byte: it
+/// resolves dot segments (also `%2e` ones and `\\` separators), drops a fragment and
+/// percent-encodes some characters, and the gateway checks the signature over the path
+/// it receives.
+fn reaches_as_signed(path_and_query: &str) -> bool {
+    if path_and_query.contains('#') || !path_and_query.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let Ok(url) = reqwest::Url::parse(&format!("http://gateway.invalid{path_and_query}")) else {
+        return false;
+    };
+    let mut sent = url.path().to_owned();
+    if let Some(query) = url.query() {
+        sent.push('?');
+        sent.push_str(query);
+    }
+    sent == path_and_query
+}
+
 /// What a v3 call cannot carry is refused rather than dropped.
-pub(crate) fn check_options(options: &CallOptions) -> Result<(), Error> {
+pub(crate) fn check_options(options: &CallOptions, inner: &Inner) -> Result<(), Error> {
+    let refuse = |field: &str, reason: &str| {
+        Err(Error::InvalidRequest(ValidationError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }))
+    };
     if options.auth_token.is_some() {
-        return Err(Error::InvalidRequest(ValidationError::Invalid {
-            field: "auth_token".into(),
-            reason: "OpenAPI v3 has no `auth_token` parameter; send this call over \
-                     gateway.do (Protocol::GatewayDo)"
-                .into(),
-        }));
+        return refuse(
+            "auth_token",
+            "OpenAPI v3 has no `auth_token` parameter; send this call over gateway.do \
+             (Protocol::GatewayDo)",
+        );
+    }
+    if inner.common.notify_url.is_some() {
+        return refuse(
+            "notify_url",
+            "the client sets a notify_url, which OpenAPI v3 does not carry (a v3 method \
+             that notifies takes it in its body); send this call over gateway.do \
+             (Protocol::GatewayDo) or build the client without notify_url",
+        );
     }
     Ok(())
 }
@@ -212,6 +249,7 @@ pub(crate) fn typed_send(
         http_method: endpoint.http_method.to_owned(),
         path_and_query: target.path_and_query,
         body: target.body,
+        label: format!("{} {}", endpoint.http_method, endpoint.path),
     })
 }
 
@@ -272,8 +310,14 @@ impl Inner {
         let unsigned = UnsignedV3Request::new(&identity, &call, &RandomNonce.nonce(), timestamp)
             .map_err(|e| match e {
                 v3::V3RequestError::Sign(e) => exchange::sign_error(e),
+                v3::V3RequestError::InvalidField { field, problem } => {
+                    Error::InvalidRequest(ValidationError::Invalid {
+                        field: field.into(),
+                        reason: problem.into(),
+                    })
+                }
                 other => Error::InvalidRequest(ValidationError::Invalid {
-                    field: "v3 request".into(),
+                    field: "body".into(),
                     reason: other.to_string(),
                 }),
             })?;
@@ -312,11 +356,15 @@ impl Inner {
             tracing::Span::current().record("trace_id", id.as_str());
         }
         let status = response.status().as_u16();
+        // A value that is not visible ASCII is kept as empty rather than dropped, so a
+        // second copy of a signature header still counts as a duplicate (and refuses
+        // the answer) and a lone one reads as missing.
         let headers: Vec<(String, String)> = response
             .headers()
             .iter()
-            .filter_map(|(name, value)| {
-                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            .map(|(name, value)| {
+                let value = value.to_str().unwrap_or_default();
+                (name.as_str().to_owned(), value.to_owned())
             })
             .collect();
         // The whole body, also of an error: a signed error is verified over all of it.
@@ -326,7 +374,9 @@ impl Inner {
             http_status = status,
             "v3 answer received"
         );
-        let verified = self.check_v3(send, status, &headers, &body, now, trace_id.clone())?;
+        // Freshness is judged when the answer has arrived, not when the request left.
+        let received = self.clock.now();
+        let verified = self.check_v3(send, status, &headers, &body, received, trace_id.clone())?;
         Ok((verified, trace_id))
     }
 
@@ -366,7 +416,7 @@ impl Inner {
                         },
                     )
                 });
-        let node = || format!("v3 {} {}", send.http_method, send.path());
+        let node = || format!("v3 {}", send.label);
         match checked {
             Ok(V3Checked::Verified(response)) => Ok(response),
             Ok(V3Checked::VerifiedError(e)) => Err(Error::Gateway(Box::new(

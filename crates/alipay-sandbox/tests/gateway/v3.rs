@@ -279,3 +279,47 @@ async fn an_answer_timestamp_is_the_sandbox_clock_in_milliseconds() {
         .unwrap();
     assert!(stamp >= before && stamp <= now_ms() + 1, "{stamp}");
 }
+
+#[tokio::test]
+async fn a_certificate_mode_sandbox_signs_refusals_with_its_certificate() {
+    let certs = alipay_sandbox::CertSet::generate(DEFAULT_APP_ID).unwrap();
+    let sandbox =
+        Sandbox::start_local(alipay_sandbox::SandboxConfig::from_cert_set(&certs).unwrap())
+            .await
+            .unwrap();
+    let material = alipay_protocol::CertMaterial::new(
+        certs.app_cert_pem.as_bytes(),
+        certs.alipay_cert_pem.as_bytes(),
+        certs.root_cert_pem.as_bytes(),
+    )
+    .unwrap();
+    // No Authorization at all: refused before any app is known.
+    let call = (
+        "POST".to_owned(),
+        INITIALIZE.to_owned(),
+        String::new(),
+        "{}".to_owned(),
+    );
+    let sent = send(&sandbox, &call).await;
+    assert_eq!(sent.status, 401);
+    assert!(sent.headers.iter().any(|(n, _)| n == "alipay-sn"));
+    let headers =
+        V3ResponseHeaders::from_pairs(sent.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            .unwrap();
+    let checked = verify_v3_response(
+        &headers,
+        &sent.body,
+        &V3VerifyOptions {
+            status: sent.status,
+            trust: V3Trust::Certificates(&material),
+            now: SystemTime::now(),
+            replay: None,
+            aes_key: None,
+        },
+    )
+    .unwrap();
+    assert!(
+        matches!(checked, V3Checked::VerifiedError(_)),
+        "{checked:?}"
+    );
+}

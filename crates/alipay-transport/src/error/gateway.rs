@@ -335,6 +335,30 @@ mod tests {
     use crate::error::{AnswerError, Error, TransportError, TransportErrorKind};
 
     #[test]
+    fn a_v3_invalid_signature_echo_is_never_shown() {
+        let echo = "验签出错，验签字符串为：app_id=1,nonce=n,timestamp=1\nPOST\n/v3/x\n\
+                    {\"cert_name\":\"张三\",\"cert_no\":\"11010519491231002X\"}\n";
+        for (code, verified) in [("invalid-signature", true), ("other-code", false)] {
+            let e = GatewayError::from_v3(
+                401,
+                Some(code.into()),
+                Some(echo.into()),
+                verified,
+                String::new(),
+                None,
+            );
+            assert!(e.echoes_request(), "{code}");
+            for shown in [e.to_string(), format!("{e:?}")] {
+                assert!(
+                    !shown.contains("张三") && !shown.contains("11010519491231002X"),
+                    "{shown}"
+                );
+            }
+            assert_eq!(e.http_status(), Some(401));
+        }
+    }
+
+    #[test]
     fn invalid_signature_display_names_params_not_values() {
         let status = GatewayStatus {
             code: "40002".into(),
