@@ -1,5 +1,5 @@
-// The certification flow with the official Node SDK against `alipay sandbox serve`:
-// initialize and query are verified server calls; the certify page URL comes from the
+// The certification flows with the official Node SDK against `alipay sandbox serve`:
+// initialize, query (and face verify) are verified server calls; the certify page URL comes from the
 // SDK's pageExecute (GET) and must be accepted by the sandbox (HTTP 200, the page).
 import { AlipaySdk } from 'alipay-sdk';
 import fs from 'node:fs';
@@ -40,4 +40,20 @@ const zhima = await sdk.exec('zhima.customer.certification.initialize', {
 out.zhima_initialize = zhima.code;
 const zq = await sdk.exec('zhima.customer.certification.query', { bizContent: { biz_no: zhima.bizNo } }, { validateSign: true });
 out.zhima_query_before_page = zq.passed;
+// H5 face certification: initialize, verify (the face page URL, which the sandbox must
+// serve) and query, each a verified server call.
+const face = await sdk.exec('datadigital.fincloud.generalsaas.face.certify.initialize', {
+  bizContent: {
+    outer_order_no: 'NODEFACE' + Date.now(),
+    biz_code: 'FUTURE_TECH_BIZ_FACE_SDK',
+    identity_param: { identity_type: 'CERT_INFO', cert_type: 'IDENTITY_CARD', cert_name: '收委', cert_no: '260104197909275964' },
+    merchant_config: { return_url: 'https://merchant.example/return' },
+  },
+}, { validateSign: true });
+out.face_initialize = face.code;
+const faceVerify = await sdk.exec('datadigital.fincloud.generalsaas.face.certify.verify', { bizContent: { certify_id: face.certifyId } }, { validateSign: true });
+const facePage = await fetch(faceVerify.certifyUrl);
+out.face_page_status = facePage.status;
+const faceQuery = await sdk.exec('datadigital.fincloud.generalsaas.face.certify.query', { bizContent: { certify_id: face.certifyId } }, { validateSign: true });
+out.face_query_before_page = faceQuery.passed;
 console.log(JSON.stringify(out));

@@ -48,7 +48,7 @@ if command -v npm >/dev/null && command -v node >/dev/null; then
     check "node alipay-sdk 4.14.0" "$out"
     # The flow's server methods, and the certify URL of the SDK's pageExecute GET.
     out="$(cd "$work" && timeout 60 node node_flow.mjs "$url" "$work/keys" $app_id 2>&1)"
-    expected='{"initialize":"10000","query_before_page":"F","page_status":200,"page_shows_masked_name":true,"zhima_initialize":"10000","zhima_query_before_page":"false"}'
+    expected='{"initialize":"10000","query_before_page":"F","page_status":200,"page_shows_masked_name":true,"zhima_initialize":"10000","zhima_query_before_page":"false","face_initialize":"10000","face_page_status":200,"face_query_before_page":"F"}'
     if [ "$out" = "$expected" ]; then
       echo "interop node flow: ok ($out)"
     else
