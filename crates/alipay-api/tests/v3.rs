@@ -14,8 +14,8 @@ use alipay_api::alipay_user_certify_open_query::{
     AlipayUserCertifyOpenQueryRequest as Query, Passed,
 };
 use alipay_api::{
-    AlipayClient, AlipayTrust, CallOptions, ClientBuilder, Error, Gateway, Protocol, RetryPolicy,
-    VerifyError,
+    AlipayClient, AlipayTrust, CallOptions, ClientBuilder, Error, Gateway, Protocol, RawV3Response,
+    RetryPolicy, VerifyError,
 };
 use alipay_sandbox::{CertSet, DEFAULT_APP_ID, Fault, KeySet, Sandbox, SandboxConfig};
 
@@ -35,12 +35,15 @@ fn base(sandbox: &Sandbox) -> ClientBuilder {
         .retry(RetryPolicy::none())
 }
 
-fn client(sandbox: &Sandbox) -> AlipayClient {
+/// A client with the sandbox's keys, over v3.
+fn keyed(sandbox: &Sandbox) -> ClientBuilder {
     base(sandbox)
         .app_private_key(keys().app_private_pem.as_str())
         .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
-        .build()
-        .unwrap()
+}
+
+fn client(sandbox: &Sandbox) -> AlipayClient {
+    keyed(sandbox).build().unwrap()
 }
 
 async fn sandbox() -> Sandbox {
@@ -60,6 +63,12 @@ fn initialize(order: &str, cert_no: &str) -> Initialize {
         ))
         .build()
         .unwrap()
+}
+
+/// The query as a raw v3 GET.
+async fn raw_query(client: &AlipayClient, certify_id: &str) -> Result<RawV3Response, Error> {
+    let path = format!("/v3/alipay/user/certify/open/query?certify_id={certify_id}");
+    client.execute_raw_v3("GET", &path, "").await
 }
 
 fn query(certify_id: &str) -> Query {
@@ -171,9 +180,7 @@ async fn an_answer_signed_long_ago_is_refused_as_stale() {
         "{err:?}"
     );
     // A wider window accepts it.
-    let client = base(&sandbox)
-        .app_private_key(keys().app_private_pem.as_str())
-        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
+    let client = keyed(&sandbox)
         .v3_answer_window(Duration::from_secs(900))
         .build()
         .unwrap();
@@ -183,9 +190,7 @@ async fn an_answer_signed_long_ago_is_refused_as_stale() {
 #[tokio::test]
 async fn a_transient_error_is_retried_only_for_an_idempotent_call() {
     let sandbox = sandbox().await;
-    let client = base(&sandbox)
-        .app_private_key(keys().app_private_pem.as_str())
-        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
+    let client = keyed(&sandbox)
         .retry(RetryPolicy {
             max_retries: 1,
             initial_backoff: Duration::from_millis(1),
@@ -214,17 +219,7 @@ async fn raw_v3_calls_are_verified_and_checked_before_sending() {
     let sandbox = sandbox().await;
     let client = client(&sandbox);
     let started = client.execute(&initialize("V3N7", CERT_NO)).await.unwrap();
-    let raw = client
-        .execute_raw_v3(
-            "GET",
-            &format!(
-                "/v3/alipay/user/certify/open/query?certify_id={}",
-                started.certify_id
-            ),
-            "",
-        )
-        .await
-        .unwrap();
+    let raw = raw_query(&client, &started.certify_id).await.unwrap();
     assert_eq!(raw.status(), 200);
     assert_eq!(raw.to_value().unwrap()["passed"], "F");
     assert!(!format!("{raw:?}").contains("passed"));
@@ -261,9 +256,7 @@ async fn raw_v3_calls_are_verified_and_checked_before_sending() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
     // Nor has a client-wide notify_url: refused, not dropped.
-    let notifying = base(&sandbox)
-        .app_private_key(keys().app_private_pem.as_str())
-        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
+    let notifying = keyed(&sandbox)
         .notify_url("https://merchant.example/notify")
         .build()
         .unwrap();
@@ -309,12 +302,7 @@ async fn certificate_mode_and_aes_work_over_v3() {
         .aes_key(DEFAULT_APP_ID, aes)
         .unwrap();
     let sandbox = Sandbox::start_local(config).await.unwrap();
-    let encrypting = base(&sandbox)
-        .app_private_key(keys().app_private_pem.as_str())
-        .alipay_trust(AlipayTrust::public_key(keys().alipay_public_pem.as_str()))
-        .aes_key(aes)
-        .build()
-        .unwrap();
+    let encrypting = keyed(&sandbox).aes_key(aes).build().unwrap();
     let started = encrypting
         .execute(&initialize("V3N9", CERT_NO))
         .await
@@ -385,17 +373,7 @@ async fn a_v3_call_is_traced_like_any_call_without_personal_data() {
         .execute(&initialize("V3N12", "110105194912310021"))
         .await
         .unwrap_err();
-    client
-        .execute_raw_v3(
-            "GET",
-            &format!(
-                "/v3/alipay/user/certify/open/query?certify_id={}",
-                started.certify_id
-            ),
-            "",
-        )
-        .await
-        .unwrap();
+    raw_query(&client, &started.certify_id).await.unwrap();
     let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(
         out.contains("method=\"alipay.user.certify.open.initialize\"")

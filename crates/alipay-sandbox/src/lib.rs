@@ -523,23 +523,27 @@ async fn serve(
     } else {
         multipart::RequestBody::None
     };
-    // Signing is CPU work of about a millisecond; keep it off the I/O threads anyway.
-    let reply = {
-        let gateway = gateway.clone();
-        match tokio::task::spawn_blocking(move || gateway.handle(&query, &body)).await {
-            Ok(reply) => reply,
-            Err(_) => {
-                return Response::builder()
-                    .status(500)
-                    .body(Body::from("sandbox handler failed"))
-                    .unwrap_or_default();
-            }
-        }
+    let reply = match off_io_threads(move || gateway.handle(&query, &body)).await {
+        Ok(reply) => reply,
+        Err(failed) => return failed,
     };
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;
     }
     to_response(reply)
+}
+
+/// Runs a handler on the blocking pool: signing is CPU work of about a millisecond,
+/// kept off the I/O threads. A handler that panicked is a plain 500.
+async fn off_io_threads<R: Send + 'static>(
+    task: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, Response> {
+    tokio::task::spawn_blocking(task).await.map_err(|_| {
+        Response::builder()
+            .status(500)
+            .body(Body::from("sandbox handler failed"))
+            .unwrap_or_default()
+    })
 }
 
 fn to_response(reply: gateway::Reply) -> Response {
@@ -577,26 +581,18 @@ async fn serve_v3(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let reply = {
-        let gateway = gateway.clone();
-        let method = method.as_str().to_owned();
-        let task = move || {
-            gateway.handle_v3(&v3::V3Request {
-                method: &method,
-                path_and_query: &path_and_query,
-                headers: names,
-                body: &body,
-            })
-        };
-        match tokio::task::spawn_blocking(task).await {
-            Ok(reply) => reply,
-            Err(_) => {
-                return Response::builder()
-                    .status(500)
-                    .body(Body::from("sandbox handler failed"))
-                    .unwrap_or_default();
-            }
-        }
+    let method = method.as_str().to_owned();
+    let task = move || {
+        gateway.handle_v3(&v3::V3Request {
+            method: &method,
+            path_and_query: &path_and_query,
+            headers: names,
+            body: &body,
+        })
+    };
+    let reply = match off_io_threads(task).await {
+        Ok(reply) => reply,
+        Err(failed) => return failed,
     };
     if let Some(delay) = reply.delay {
         tokio::time::sleep(delay).await;

@@ -603,14 +603,7 @@ impl Inner {
                 .header(CONTENT_TYPE, signed.content_type())
                 .body(body)
         };
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| Error::Transport(wire::send_error(e, &self.host)))?;
-        let trace_id = wire::trace_id(response.headers());
-        if let Some(id) = &trace_id {
-            tracing::Span::current().record("trace_id", id.as_str());
-        }
+        let (mut response, trace_id) = self.send(request).await?;
         let status = response.status();
         if !status.is_success() {
             let prefix = wire::read_prefix(&mut response, wire::ERROR_BODY_READ_LIMIT).await;
@@ -641,6 +634,22 @@ impl Inner {
             response: success.response,
             trace_id,
         })
+    }
+
+    /// Sends one request; the answer's trace id, when it has one, goes on the span.
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(reqwest::Response, Option<String>), Error> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Error::Transport(wire::send_error(e, &self.host)))?;
+        let trace_id = wire::trace_id(response.headers());
+        if let Some(id) = &trace_id {
+            tracing::Span::current().record("trace_id", id.as_str());
+        }
+        Ok((response, trace_id))
     }
 
     /// The HTTP client for a per-call connect timeout (reqwest fixes it per pool).

@@ -347,14 +347,7 @@ impl Inner {
                 .header(CONTENT_TYPE, *content_type)
                 .body(body.clone());
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| Error::Transport(wire::send_error(e, &self.host)))?;
-        let trace_id = wire::trace_id(response.headers());
-        if let Some(id) = &trace_id {
-            tracing::Span::current().record("trace_id", id.as_str());
-        }
+        let (mut response, trace_id) = self.send(request).await?;
         let status = response.status().as_u16();
         // A value that is not visible ASCII is kept as empty rather than dropped, so a
         // second copy of a signature header still counts as a duplicate (and refuses
