@@ -41,6 +41,16 @@ fn main() {
             ),
             ("form body", per_call(n, || drop(black_box(signed.body())))),
             (
+                "url",
+                per_call(n, || {
+                    drop(black_box(signed.url("http://127.0.0.1:9/gateway.do")))
+                }),
+            ),
+            (
+                "the row's whole path",
+                per_call(n, || drop(black_box(fx.request_path(true)))),
+            ),
+            (
                 "floor: sign",
                 per_call(n, || drop(black_box(fx.sign_floor(&content)))),
             ),
