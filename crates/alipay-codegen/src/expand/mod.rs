@@ -388,8 +388,10 @@ impl Struct<'_> {
                 quote!(#n: f.optional(#wire)?,)
             }
         });
+        let wires = self.fields.iter().map(|f| &f.wire_name);
         quote! {
             impl __p::FromJson for #ty {
+                const FIELDS: Option<&'static [&'static str]> = Some(&[#(#wires),*]);
                 fn from_fields(f: &mut __p::Fields) -> Result<Self, __p::DecodeError> {
                     Ok(Self { #(#inits)* #validated })
                 }
