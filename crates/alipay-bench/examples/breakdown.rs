@@ -1,11 +1,13 @@
-//! Where the time of the large request goes, stage by stage, beside its floor (one
-//! RSA-2048 sign of the same sign content): the profile behind the `request_large` row
-//! of BENCHMARKS.md. `cargo run --release -p alipay-bench --example breakdown`
+//! Where the time of the large request and the large response goes, stage by stage,
+//! beside their floors (one RSA-2048 sign of the same sign content, one verify of the
+//! same node): the profiles behind the `request_large` and `response_large` rows of
+//! BENCHMARKS.md. `cargo run --release -p alipay-bench --example breakdown`
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use alipay_api::ApiMethod;
+use alipay_api::zhima_customer_certification_material_certify::ZhimaCustomerCertificationMaterialCertifyRequest as Request;
 
 fn per_call(n: u32, mut f: impl FnMut()) -> Duration {
     let start = Instant::now();
@@ -41,8 +43,46 @@ fn main() {
             ),
             ("form body", per_call(n, || drop(black_box(signed.body())))),
             (
+                "url",
+                per_call(n, || {
+                    drop(black_box(signed.url("http://127.0.0.1:9/gateway.do")))
+                }),
+            ),
+            (
+                "the row's whole path",
+                per_call(n, || drop(black_box(fx.request_path(true)))),
+            ),
+            (
                 "floor: sign",
                 per_call(n, || drop(black_box(fx.sign_floor(&content)))),
+            ),
+        ];
+        let line: Vec<String> = rows.iter().map(|(k, v)| format!("{k} {v:?}")).collect();
+        println!("{}", line.join(" | "));
+    }
+    // The large response row the same way: verification, the typed decode, the floor.
+    let body = fx.response_body(true);
+    let verified = fx.verify_body(body);
+    for _ in 0..3 {
+        let n = 200;
+        let rows = [
+            (
+                "verify_response",
+                per_call(n, || drop(black_box(fx.verify_body(body)))),
+            ),
+            (
+                "decode_response",
+                per_call(n, || {
+                    drop(black_box(Request::decode_response(verified.raw())))
+                }),
+            ),
+            (
+                "the row's whole path",
+                per_call(n, || assert!(black_box(fx.response_path(body)))),
+            ),
+            (
+                "floor: verify",
+                per_call(n, || assert!(black_box(fx.verify_floor(body)))),
             ),
         ];
         let line: Vec<String> = rows.iter().map(|(k, v)| format!("{k} {v:?}")).collect();

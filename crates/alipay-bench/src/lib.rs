@@ -184,6 +184,13 @@ impl Fixture {
 
     /// The SDK path of a response row: verify the body, then decode the typed response.
     pub fn response_path(&self, body: &[u8]) -> bool {
+        let verified = self.verify_body(body);
+        let response = Request::decode_response(verified.raw()).expect("decodes");
+        response.passed
+    }
+
+    /// The first half of [`response_path`](Self::response_path): the body verified.
+    pub fn verify_body(&self, body: &[u8]) -> alipay_protocol::VerifiedResponse {
         let opts = VerifyOptions {
             method: Request::METHOD,
             sign_type: SignType::Rsa2,
@@ -194,8 +201,7 @@ impl Fixture {
         let alipay_protocol::Checked::Verified(verified) = checked else {
             panic!("the fixture answers a signed success")
         };
-        let response = Request::decode_response(verified.raw()).expect("decodes");
-        response.passed
+        verified
     }
 
     /// The floor of a response row: one raw verify of the signed node bytes.

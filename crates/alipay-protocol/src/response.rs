@@ -22,7 +22,7 @@ mod strict;
 
 pub(crate) use strict::repeats_a_key;
 
-use strict::{Members, check_unique_keys};
+use strict::{Members, check_unique_keys, repeated_key, scan_node};
 
 /// The outcome vocabulary of the test vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -399,15 +399,24 @@ where
     let sign = string_member(get("sign"), "sign")?;
     let alipay_cert_sn = string_member(get("alipay_cert_sn"), "alipay_cert_sn")?;
     let span = raw.get();
-    let status = match span.as_bytes().first() {
-        Some(b'{') => Some(serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
-            malformed(format!(
-                "`{}` has invalid result fields ({})",
-                node.key(),
-                json_problem(&e)
-            ))
-        })?),
-        Some(b'"') => None,
+    // The result fields and the duplicate-key check of the node in one walk; `None`
+    // for `repeats` when they had to be read apart (see `scan_node`), the check then
+    // running on the verified text as before.
+    let (status, repeats) = match span.as_bytes().first() {
+        Some(b'{') => match scan_node(span) {
+            Ok((status, repeats)) => (Some(status), Some(repeats)),
+            Err(_) => {
+                let status = serde_json::from_str::<GatewayStatus>(span).map_err(|e| {
+                    malformed(format!(
+                        "`{}` has invalid result fields ({})",
+                        node.key(),
+                        json_problem(&e)
+                    ))
+                })?;
+                (Some(status), None)
+            }
+        },
+        Some(b'"') => (None, Some(false)),
         _ => {
             return Err(malformed(format!(
                 "`{}` is neither an object nor an encrypted string",
@@ -461,8 +470,12 @@ where
             }
         }
     };
-    if verified_text.starts_with('{') {
-        check_unique_keys(&node, &verified_text)?;
+    match repeats {
+        // The walk before verification read exactly the text that verified.
+        Some(true) if outcome == Outcome::Verified => return Err(repeated_key(&node).into()),
+        Some(_) if outcome == Outcome::Verified => {}
+        _ if verified_text.starts_with('{') => check_unique_keys(&node, &verified_text)?,
+        _ => {}
     }
     let status = if outcome == Outcome::VerifiedWithSlashFallback {
         // The replaced text is what verified; its result fields are read from it alone,

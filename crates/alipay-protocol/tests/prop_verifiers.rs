@@ -191,6 +191,22 @@ proptest! {
         prop_assert_eq!(alipay_protocol::form::encoded_len(&input), theirs.len());
         prop_assert_eq!(ours, format!("{prefix}{theirs}"));
     }
+
+    /// The same for long text of mostly kept bytes (base64, JSON), where the encoder
+    /// copies whole runs between escapes: every offset of an escape in its 32-byte
+    /// chunk, and the tail shorter than two chunks, write what `form_urlencoded` writes.
+    #[test]
+    fn form_encoder_matches_form_urlencoded_on_long_runs(
+        prefix in proptest::collection::vec(any::<u8>(), 0..4),
+        input in "[A-Za-z0-9+/=\\\" %*._~-]{0,400}",
+    ) {
+        let mut ours = prefix.clone();
+        alipay_protocol::form::encode_bytes_into(&mut ours, input.as_bytes());
+        let theirs: String = form_urlencoded::byte_serialize(input.as_bytes()).collect();
+        prop_assert_eq!(alipay_protocol::form::encoded_len(input.as_bytes()), theirs.len());
+        prop_assert_eq!(&ours[..prefix.len()], &prefix[..]);
+        prop_assert_eq!(&ours[prefix.len()..], theirs.as_bytes());
+    }
 }
 
 proptest! {

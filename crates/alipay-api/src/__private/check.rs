@@ -46,6 +46,31 @@ impl LenText for f64 {
     }
 }
 
+/// Whether a generated request or object passed its rules when `build()` made it. A
+/// generated value has no `&mut` access, so a built value still passes them: its
+/// `validate_at` returns at once, and `prepare` does not walk a built request (and its
+/// 200 KB photo) a second time. Decoded values and constructor results start unset and
+/// are checked where they are used. Not part of the value: always equal, never
+/// serialised or shown.
+#[derive(Clone, Copy, Default)]
+pub struct Validated(bool);
+
+impl Validated {
+    /// Set by `build()` once every rule passed.
+    pub const PASSED: Validated = Validated(true);
+
+    /// Whether `build()` checked the value.
+    pub fn passed(self) -> bool {
+        self.0
+    }
+}
+
+impl PartialEq for Validated {
+    fn eq(&self, _: &Validated) -> bool {
+        true
+    }
+}
+
 /// Checks the fields of one struct whose fields sit under the path `at`.
 pub struct Checker<'a> {
     at: &'a str,

@@ -25,7 +25,7 @@ pub use serde;
 pub use serde_json;
 
 pub use biz_content::check_biz_content;
-pub use check::{Check, Checker, LenText, Presence, required};
+pub use check::{Check, Checker, LenText, Presence, Validated, required};
 pub use ser::{
     bool_string, bool_string_opt, form_params, json_string, json_string_opt, to_biz_content,
 };

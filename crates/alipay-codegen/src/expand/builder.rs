@@ -62,8 +62,9 @@ impl Struct<'_> {
 
                 #[doc = #build_doc]
                 pub fn build(self) -> Result<#ty, __p::ValidationError> {
-                    let value = #ty { #(#inits)* };
+                    let mut value = #ty { #(#inits)* __validated: __p::Validated::default() };
                     __p::Check::validate_at(&value, "")?;
+                    value.__validated = __p::Validated::PASSED;
                     Ok(value)
                 }
             }
@@ -233,7 +234,7 @@ fn constructor(c: &Constructor, fields: &[Field]) -> TokenStream {
     quote! {
         #doc
         pub fn #n(#(#params),*) -> Self {
-            Self { #(#inits)* }
+            Self { #(#inits)* __validated: __p::Validated::default() }
         }
     }
 }

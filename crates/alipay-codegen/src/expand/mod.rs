@@ -312,8 +312,11 @@ impl Struct<'_> {
                 quote!(#serde #n: #t,)
             }
         });
-        let sensitive = self.fields.iter().any(|f| f.sensitive.is_some());
-        let debug = (!sensitive).then(|| quote!(Debug,));
+        // A request or object remembers that `build()` checked it (see
+        // `__private::Validated`); `Debug` then skips the flag, so it is written out.
+        let validated = (!response)
+            .then(|| quote!(#[serde(skip)] __validated: ::alipay_api::__private::Validated,));
+        let debug = self.derives_debug().then(|| quote!(Debug,));
         let non_exhaustive = response.then(|| quote!(#[non_exhaustive]));
         quote! {
             #doc
@@ -322,20 +325,33 @@ impl Struct<'_> {
             #non_exhaustive
             pub struct #ty {
                 #(#fields)*
+                #validated
             }
         }
     }
 
-    /// Only for types with personal data; the others derive `Debug`.
+    /// Whether `Debug` is derived: for a response without personal data. A type with
+    /// personal data masks it; a request or object skips its `Validated` flag.
+    fn derives_debug(&self) -> bool {
+        self.kind == Kind::Response && self.fields.iter().all(|f| f.sensitive.is_none())
+    }
+
+    /// `Debug` written out, where it is not derived. Without personal data it prints
+    /// what the derive would (Rust field names); with it, wire names and masks.
     fn debug(&self) -> TokenStream {
-        if self.fields.iter().all(|f| f.sensitive.is_none()) {
+        if self.derives_debug() {
             return TokenStream::new();
         }
         let ty = &self.ty;
         let name = ty.to_string();
+        let sensitive = self.fields.iter().any(|f| f.sensitive.is_some());
         let entries = self.fields.iter().map(|f| {
             let n = ident(&f.rust_name);
-            let wire = &f.wire_name;
+            let wire = if sensitive {
+                &f.wire_name
+            } else {
+                &f.rust_name
+            };
             match f.sensitive {
                 None => quote!(.field(#wire, &self.#n)),
                 Some(mask) => {
@@ -360,6 +376,9 @@ impl Struct<'_> {
 
     fn decode_impl(&self) -> TokenStream {
         let ty = &self.ty;
+        // Decoded values are checked where they are used (`validate`, `prepare`).
+        let validated =
+            (self.kind != Kind::Response).then(|| quote!(__validated: __p::Validated::default(),));
         let inits = self.fields.iter().map(|f| {
             let n = ident(&f.rust_name);
             let wire = &f.wire_name;
@@ -369,10 +388,12 @@ impl Struct<'_> {
                 quote!(#n: f.optional(#wire)?,)
             }
         });
+        let wires = self.fields.iter().map(|f| &f.wire_name);
         quote! {
             impl __p::FromJson for #ty {
+                const FIELDS: Option<&'static [&'static str]> = Some(&[#(#wires),*]);
                 fn from_fields(f: &mut __p::Fields) -> Result<Self, __p::DecodeError> {
-                    Ok(Self { #(#inits)* })
+                    Ok(Self { #(#inits)* #validated })
                 }
             }
         }

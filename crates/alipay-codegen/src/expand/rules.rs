@@ -15,6 +15,10 @@ impl Struct<'_> {
         quote! {
             impl __p::Check for #ty {
                 fn validate_at(&self, at: &str) -> Result<(), __p::ValidationError> {
+                    // Immutable since `build()` checked it.
+                    if self.__validated.passed() {
+                        return Ok(());
+                    }
                     let c = __p::Checker::new(at);
                     #(#rules)*
                     Ok(())

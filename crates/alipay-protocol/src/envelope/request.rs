@@ -15,6 +15,7 @@ use super::{
 use crate::aes::{AesError, AesKey};
 use crate::charset::Charset;
 use crate::crypto::{SignError, SignType, Signer};
+use crate::form;
 
 /// A fully signed request, ready to be sent. Holds personal data (`biz_content`), so
 /// its `Debug` shows only parameter names and sizes.
@@ -471,25 +472,29 @@ impl SignedRequest {
                 Err(_) => unreachable!("values are checked encodable before signing"),
             }
         }
-        // Sized exactly, so a 200 KB value is neither copied by growth nor over-held.
-        let size: usize = self
+        let parts: Vec<(&str, std::borrow::Cow<'_, [u8]>)> = self
             .pairs()
             .filter(|(k, _)| include(k))
-            .map(|(k, v)| {
-                crate::form::encoded_len(k.as_bytes())
-                    + crate::form::encoded_len(&encoded(self.charset, v))
-                    + 2
-            })
-            .sum();
-        let mut out = String::with_capacity(size);
-        for (k, v) in self.pairs().filter(|(k, _)| include(k)) {
+            .map(|(k, v)| (k, encoded(self.charset, v)))
+            .collect();
+        let lens: Vec<(usize, usize)> = parts
+            .iter()
+            .map(|(k, v)| (form::encoded_len(k.as_bytes()), form::encoded_len(v)))
+            .collect();
+        // Sized exactly (plus the encoder's room), so a 200 KB value is neither copied
+        // by growth nor over-held.
+        let size = lens.iter().map(|(k, v)| k + v + 2).sum::<usize>() + form::ROOM;
+        let mut out = Vec::with_capacity(size);
+        for ((k, v), (k_len, v_len)) in parts.iter().zip(lens) {
             if !out.is_empty() {
-                out.push('&');
+                out.push(b'&');
             }
-            crate::form::encode_into(&mut out, k.as_bytes());
-            out.push('=');
-            crate::form::encode_into(&mut out, &encoded(self.charset, v));
+            form::encode_counted(&mut out, k.as_bytes(), k_len);
+            out.push(b'=');
+            form::encode_counted(&mut out, v, v_len);
         }
-        out
+        // Form encoding writes ASCII only; the check is one pass at memory speed.
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
