@@ -399,6 +399,24 @@ fn a_success_without_a_required_field_names_it() {
 }
 
 #[test]
+fn an_unreadable_member_cannot_hide_a_repeated_key_or_be_dropped() {
+    let info = alipay_api::method("alipay.user.certify.open.certify").unwrap();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for unreadable in ["1e400", r#""\ud800""#, deep.as_str()] {
+        for text in [
+            format!(r#"{{"certify_id":"A","x":{unreadable},"certify_id":"B"}}"#),
+            format!(r#"{{"certify_id":"A","x":{unreadable}}}"#),
+        ] {
+            let err = (info.check_biz_content)(&text).unwrap_err();
+            assert!(
+                matches!(err, alipay_api::BizContentError::Decode(_)),
+                "{text}: {err:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn registry_checks_biz_content_and_names_unknown_fields() {
     let info = alipay_api::method("zhima.customer.certification.material.certify").unwrap();
     assert!(info.legacy);

@@ -20,7 +20,7 @@ use crate::redact::describe_json_error as json_problem;
 
 mod strict;
 
-pub(crate) use strict::repeats_a_key;
+pub(crate) use strict::{KeyCheck, key_check, repeats_a_key};
 
 use strict::{Members, check_unique_keys, repeated_key, scan_node};
 

@@ -558,3 +558,46 @@ fn page_text(c: &V3Checked) -> String {
         other => format!("{other:?}"),
     }
 }
+
+#[test]
+fn a_verified_body_that_only_a_lax_reader_reads_is_refused() {
+    // Signed with the Alipay key of the vectors, so only the body's shape is at issue.
+    let alipay = AppPrivateKey::parse(read("keys/alipay_private_pkcs1.pem")).unwrap();
+    let key = alipay_key();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let hides_a_repeat = [
+        r#"{"passed":"T","x":1e400,"passed":"F"}"#.to_owned(),
+        r#"{"passed":"T","x":"\ud800","passed":"F"}"#.to_owned(),
+        format!(r#"{{"passed":"T","x":{deep},"passed":"F"}}"#),
+        r#"{"passed":"T","x":1e400}"#.to_owned(),
+    ];
+    for body in &hides_a_repeat {
+        let (timestamp, nonce) = (ANSWER_MS.to_string(), "n1");
+        let message = format!("{timestamp}\n{nonce}\n{body}\n");
+        let sign = alipay_protocol::envelope::sign_base64(
+            &alipay,
+            alipay_protocol::SignType::Rsa2,
+            alipay_protocol::Charset::Utf8,
+            &message,
+        )
+        .unwrap();
+        let pairs = [
+            ("alipay-timestamp", timestamp.as_str()),
+            ("alipay-nonce", nonce),
+            ("alipay-signature", sign.as_str()),
+        ];
+        let headers = V3ResponseHeaders::from_pairs(pairs).unwrap();
+        let checked = verify_v3_response(
+            &headers,
+            body.as_bytes(),
+            &V3VerifyOptions {
+                status: 200,
+                trust: V3Trust::Key(&key),
+                now: at(ANSWER_MS),
+                replay: None,
+                aes_key: None,
+            },
+        );
+        assert_eq!(outcome(&checked), V3Outcome::RejectMalformed, "{body}");
+    }
+}

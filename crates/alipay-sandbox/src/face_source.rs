@@ -99,7 +99,10 @@ fn parse(call: &MethodCall<'_>) -> Result<Request, NodeBody> {
     let mut photo = None;
     for file in call.files {
         if file.name != FILE_FIELD {
-            return Err(invalid(&file.name, "不是此接口的文件参数(file_content)"));
+            return Err(invalid(
+                &crate::multipart::shown_part_name(&file.name),
+                "不是此接口的文件参数(file_content)",
+            ));
         }
         if photo.replace(file).is_some() {
             return Err(invalid(FILE_FIELD, "只能上传一个文件"));

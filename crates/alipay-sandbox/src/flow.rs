@@ -39,7 +39,10 @@ pub(crate) fn dispatch(gateway: &Gateway, method: &str, call: &MethodCall<'_>) -
     if let Some(file) = call.files.first()
         && !FORM_METHODS.contains(&method)
     {
-        return invalid(&file.name, "此接口不接受文件上传");
+        return invalid(
+            &crate::multipart::shown_part_name(&file.name),
+            "此接口不接受文件上传",
+        );
     }
     match method {
         crate::face_source::METHOD => crate::face_source::certify(gateway, call),

@@ -113,6 +113,12 @@ fn describe(e: multer::Error) -> String {
     }
 }
 
+/// A part's name as it may appear in an answer: the client chose it, so it is shown
+/// on one line, without control characters, and cut after 64 characters.
+pub(crate) fn shown_part_name(name: &str) -> String {
+    alipay_protocol::redact::sanitize_unverified(name, 64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,21 @@ use crate::BizContentError;
 pub fn check_biz_content<R: ApiMethod + FromJson>(json: &str) -> Result<String, BizContentError> {
     let request = R::from_json_str(json).map_err(BizContentError::Decode)?;
     let out = request.to_biz_content()?;
-    // Both texts are JSON at this point: `json` decoded above, `out` was just written.
-    let given: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-    let sent: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
+    // Both texts are JSON at this point (`json` decoded above, as strictly as a `Value`
+    // parse, and `out` was just written); were either not, no unknown key could be
+    // found in it, so that is an error rather than an empty list.
+    let parse = |text: &str| {
+        serde_json::from_str::<Value>(text).map_err(|e| {
+            BizContentError::Decode(alipay_protocol::DecodeError::new(
+                "",
+                alipay_protocol::DecodeErrorKind::Syntax {
+                    reason: format!("at line {} column {}", e.line(), e.column()),
+                },
+            ))
+        })
+    };
+    let given = parse(json)?;
+    let sent = parse(&out)?;
     let mut unknown = Vec::new();
     dropped_keys(&given, &sent, "", &mut unknown);
     if !unknown.is_empty() {

@@ -9,11 +9,16 @@ use serde_json::{Map, Value};
 /// named in `names`; the other members are checked as JSON and skipped. A value of
 /// another kind comes back as an empty value of that kind (what is decoded from it is
 /// only its kind, for the error).
+///
+/// A skipped member is checked as strictly as parsing it into a [`Value`] would check
+/// it (numbers in range, escapes that make characters, nesting within the parser's
+/// limit): serde's `IgnoredAny` is laxer, and text that only a lax skip accepts is text
+/// the duplicate-key check cannot read, so it could hide a repeated key behind it.
 pub(super) fn known_fields(
     text: &str,
     names: &'static [&'static str],
 ) -> serde_json::Result<Value> {
-    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
     struct Known(&'static [&'static str]);
 
@@ -56,7 +61,7 @@ pub(super) fn known_fields(
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            while seq.next_element::<Skipped>()?.is_some() {}
             Ok(Value::Array(Vec::new()))
         }
 
@@ -66,10 +71,64 @@ pub(super) fn known_fields(
                 if self.0.contains(&key.as_ref()) {
                     out.insert(key.into_owned(), map.next_value()?);
                 } else {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Skipped>()?;
                 }
             }
             Ok(Value::Object(out))
+        }
+    }
+
+    /// Any JSON value, parsed as a `Value` parse would (and failing where it fails),
+    /// kept nowhere: strings are not copied, objects and arrays not built.
+    struct Skipped;
+
+    impl<'de> serde::Deserialize<'de> for Skipped {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Skipped)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Skipped {
+        type Value = Skipped;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any valid JSON value")
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Skipped, E> {
+            Ok(Skipped)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Skipped, E> {
+            Ok(Skipped)
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Skipped, E> {
+            Ok(Skipped)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Skipped, E> {
+            Ok(Skipped)
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Skipped, E> {
+            Ok(Skipped)
+        }
+
+        fn visit_unit<E>(self) -> Result<Skipped, E> {
+            Ok(Skipped)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skipped, A::Error> {
+            while seq.next_element::<Skipped>()?.is_some() {}
+            Ok(Skipped)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skipped, A::Error> {
+            while map.next_key::<Skipped>()?.is_some() {
+                map.next_value::<Skipped>()?;
+            }
+            Ok(Skipped)
         }
     }
 
@@ -130,5 +189,21 @@ mod tests {
             Named::from_verified_str(&texts[0]).unwrap(),
             Named(true, Some("1".into()))
         );
+    }
+
+    #[test]
+    fn a_member_a_value_parse_refuses_is_refused_and_cannot_hide_a_repeat() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for unreadable in ["1e400", r#""\ud800""#, deep.as_str()] {
+            for text in [
+                format!(r#"{{"no":"A","x":{unreadable},"no":"B"}}"#),
+                format!(r#"{{"no":"A","x":{unreadable}}}"#),
+                format!(r#"{{"no":"A","x":[{unreadable}]}}"#),
+            ] {
+                assert!(Named::from_json_str(&text).is_err(), "{text}");
+                assert!(Named::from_verified_str(&text).is_err(), "{text}");
+                assert!(Kept::from_json_str(&text).is_err(), "{text}");
+            }
+        }
     }
 }

@@ -219,9 +219,30 @@ const DUPLICATE_KEY: &str = "a key appears twice in one object";
 
 /// Whether some object in the JSON `text` repeats a key, inside nested objects carried
 /// as JSON strings too (how the gateway carries nested objects). Text that is not JSON
-/// is not this function's concern: it answers `false`.
+/// is not this function's concern: it answers `false` (see [`key_check`]).
 pub(crate) fn repeats_a_key(text: &str) -> bool {
-    matches!(serde_json::from_str::<UniqueKeys>(text), Err(e) if e.to_string().starts_with(DUPLICATE_KEY))
+    key_check(text) == KeyCheck::Repeated
+}
+
+/// What [`key_check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyCheck {
+    /// JSON, every object's keys unique.
+    Unique,
+    /// Some object repeats a key.
+    Repeated,
+    /// Not JSON a `Value` parse accepts (so no key can be vouched for).
+    Unreadable,
+}
+
+/// The duplicate-key walk of `text`, telling text it cannot read apart from text with
+/// unique keys: a caller that hands the text out must not treat the first as the second.
+pub(crate) fn key_check(text: &str) -> KeyCheck {
+    match serde_json::from_str::<UniqueKeys>(text) {
+        Ok(_) => KeyCheck::Unique,
+        Err(e) if e.to_string().starts_with(DUPLICATE_KEY) => KeyCheck::Repeated,
+        Err(_) => KeyCheck::Unreadable,
+    }
 }
 
 /// Walks any JSON value, failing on the first object that repeats a key, also inside

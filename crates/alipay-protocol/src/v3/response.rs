@@ -495,11 +495,7 @@ pub fn verify_v3_response(
     }
     let text =
         std::str::from_utf8(body).map_err(|_| malformed("the verified body is not UTF-8 text"))?;
-    if crate::response::repeats_a_key(text) {
-        return Err(malformed(
-            "the verified body repeats a key inside an object; refusing an ambiguous answer",
-        ));
-    }
+    check_keys(text, "verified")?;
     if !success {
         let (code, message) = error_fields(text);
         return Ok(V3Checked::VerifiedError(V3VerifiedError {
@@ -516,11 +512,7 @@ pub fn verify_v3_response(
             let plain = key
                 .decrypt(text, Charset::Utf8)
                 .map_err(|e| malformed(e.to_string()))?;
-            if crate::response::repeats_a_key(&plain) {
-                return Err(malformed(
-                    "the decrypted body repeats a key inside an object; refusing an ambiguous answer",
-                ));
-            }
+            check_keys(&plain, "decrypted")?;
             (plain, true)
         }
         _ => (text.to_owned(), false),
@@ -530,6 +522,23 @@ pub fn verify_v3_response(
         body,
         decrypted,
     }))
+}
+
+/// Refuses a body that repeats a key, and one that looks like JSON (`{`, `[`) but that
+/// a `Value` parse refuses: a lax reader could read it, and no key of it was vouched
+/// for. Other text (empty, ciphertext without a key) is left to the caller.
+fn check_keys(text: &str, which: &str) -> Result<(), V3ResponseError> {
+    use crate::response::{KeyCheck, key_check};
+    match key_check(text) {
+        KeyCheck::Unique => Ok(()),
+        KeyCheck::Repeated => Err(malformed(format!(
+            "the {which} body repeats a key inside an object; refusing an ambiguous answer"
+        ))),
+        KeyCheck::Unreadable if text.trim_start().starts_with(['{', '[']) => Err(malformed(
+            format!("the {which} body is not valid JSON; refusing it"),
+        )),
+        KeyCheck::Unreadable => Ok(()),
+    }
 }
 
 /// An SN from an answer, for an error message: it arrives unverified, so only

@@ -167,6 +167,22 @@ async fn file_parts_go_only_to_the_method_that_takes_them() {
     let node = verified_node(&sent, METHOD);
     assert_eq!(node["sub_code"], "INVALID_PARAMETER");
     assert!(node["sub_msg"].as_str().unwrap().contains("[photo]"));
+    // A part name is the client's text: echoed capped and on one line.
+    let long = format!("p\u{202e}{}", "n".repeat(5000));
+    let sent = upload(
+        &sandbox,
+        &request,
+        multipart(&request, None, &[(long.as_str(), &face())]),
+    )
+    .await;
+    let msg = verified_node(&sent, METHOD)["sub_msg"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        msg.chars().count() < 200 && !msg.contains('\u{202e}'),
+        "{msg}"
+    );
     // An unknown file part, two photos, or the photo as text.
     let request = signed(SOURCE, &[]);
     for (files, field) in [
