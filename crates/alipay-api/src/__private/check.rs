@@ -51,7 +51,9 @@ impl LenText for f64 {
 /// `validate_at` returns at once, and `prepare` does not walk a built request (and its
 /// 200 KB photo) a second time. Decoded values and constructor results start unset and
 /// are checked where they are used. Not part of the value: always equal, never
-/// serialised or shown.
+/// serialised or shown. Only code inside the module a spec expands into can write the
+/// fields of a built value (or name this flag): code that invokes `alipay_api!` itself
+/// owns that module and must not change a built value's fields there.
 #[derive(Clone, Copy, Default)]
 pub struct Validated(bool);
 
